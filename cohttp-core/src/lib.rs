@@ -1,0 +1,26 @@
+//! # cohttp-core
+//!
+//! A portable HTTP/1.1 client and server, written once against the `futures-io` traits
+//! and run on any async runtime through a thin backend crate (`cohttp-tokio`,
+//! `cohttp-async-std`, `cohttp-smol`), or on `cohttp-mock` for deterministic tests.
+//! It is a Rust port of OCaml's cohttp-lwt.
+//!
+//! What this crate provides:
+//!
+//! - [`runtime`]: the contract a backend implements (`Net`, `Sleep`, `Spawn`) and the
+//!   [`Runtime`] value the client and the server run on;
+//! - [`body`]: message bodies ([`Body`]);
+//! - [`error`]: the one [`Error`] type, with distinguishable kinds.
+//!
+//! Strict, smuggling-resistant parsing by RFC 9112 is the default; every function fed
+//! by the network returns a typed error rather than panicking.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod body;
+pub mod error;
+pub mod runtime;
+
+pub use body::Body;
+pub use error::{Error, ErrorKind, Limit, Malformed, Result};
+pub use runtime::Runtime;
