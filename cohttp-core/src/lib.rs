@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod body;
+pub mod client;
 pub mod error;
 pub mod runtime;
 
