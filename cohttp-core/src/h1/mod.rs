@@ -9,7 +9,7 @@
 //! - [`decode`]: body decoding — fixed length, chunked with extensions and trailers
 //!   (§7.1), close-delimited;
 //! - [`encode`]: body framing for the wire;
-//! - [`write`]: request and response heads for the wire;
+//! - [`write`](mod@write): request and response heads for the wire;
 //! - [`io`]: the few buffer helpers over `futures-io` that both roles share.
 //!
 //! ```
