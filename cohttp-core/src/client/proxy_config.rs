@@ -83,8 +83,7 @@ impl ProxyServer {
             &with_scheme
         };
         let bad = || {
-            Error::malformed(Malformed::InvalidUri)
-                .with_context(format!("invalid proxy {proxy:?}"))
+            Error::malformed(Malformed::InvalidUri).with_context(format!("invalid proxy {proxy:?}"))
         };
         let parsed: Uri = text.parse().map_err(|e| bad().with_source(e))?;
         let scheme = parsed.scheme_str().unwrap_or("").to_ascii_lowercase();
@@ -215,7 +214,8 @@ impl ProxyConfig {
     /// proxy that cannot be used (see [`ProxyServer::parse`]).
     pub fn from_env() -> Result<ProxyConfig> {
         ProxyConfig::from_vars(
-            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
         )
     }
 
@@ -405,7 +405,10 @@ mod tests {
         let mut given = HeaderMap::new();
         given.insert(PROXY_AUTHORIZATION, HeaderValue::from_static("Bearer x"));
         assert_eq!(p.headers(&given)[PROXY_AUTHORIZATION], "Bearer x");
-        assert!(ProxyServer::parse("proxy").unwrap().authorization().is_none());
+        assert!(ProxyServer::parse("proxy")
+            .unwrap()
+            .authorization()
+            .is_none());
     }
 
     #[test]
@@ -433,7 +436,10 @@ mod tests {
             .unwrap()
             .scheme_proxy("HTTPS", "secure:2")
             .unwrap();
-        assert_eq!(chosen(&config, "https://a.test/").unwrap(), "http://secure:2/");
+        assert_eq!(
+            chosen(&config, "https://a.test/").unwrap(),
+            "http://secure:2/"
+        );
         assert_eq!(chosen(&config, "http://a.test/").unwrap(), "http://all:1/");
         assert_eq!(chosen(&config, "ws://a.test/").unwrap(), "http://all:1/");
     }
@@ -480,8 +486,14 @@ mod tests {
             ("no_proxy", "lower.test"),
         ])
         .unwrap();
-        assert_eq!(chosen(&config, "https://a.test/").unwrap(), "http://lower-s:2/");
-        assert_eq!(chosen(&config, "http://a.test/").unwrap(), "http://lower-all:4/");
+        assert_eq!(
+            chosen(&config, "https://a.test/").unwrap(),
+            "http://lower-s:2/"
+        );
+        assert_eq!(
+            chosen(&config, "http://a.test/").unwrap(),
+            "http://lower-all:4/"
+        );
         assert!(chosen(&config, "http://lower.test/").is_none());
         assert!(chosen(&config, "http://upper.test/").is_some());
     }
@@ -498,7 +510,10 @@ mod tests {
             config.proxy_for_scheme("https").unwrap().uri(),
             "http://s:1/"
         );
-        assert_eq!(config.proxy_for_scheme("http").unwrap().uri(), "http://all:3/");
+        assert_eq!(
+            config.proxy_for_scheme("http").unwrap().uri(),
+            "http://all:3/"
+        );
         assert!(chosen(&config, "https://a.test/").is_none());
     }
 
@@ -523,8 +538,7 @@ mod tests {
 
     #[test]
     fn env_unrelated_variables_are_ignored() {
-        let config =
-            ProxyConfig::from_vars([("PATH", "/bin"), ("ftp_proxy", "f:1")]).unwrap();
+        let config = ProxyConfig::from_vars([("PATH", "/bin"), ("ftp_proxy", "f:1")]).unwrap();
         assert!(config.is_empty());
     }
 }
