@@ -186,7 +186,7 @@ async fn read_head_bytes(
                 }
             }
         }
-        match h1::poll_read_buf(&mut *rd, cx, buf, READ_AT_LEAST) {
+        match h1::io::poll_read_buf(&mut *rd, cx, buf, READ_AT_LEAST) {
             Poll::Ready(Ok(0)) => Poll::Ready(Ok(Got::Eof)),
             Poll::Ready(Ok(_)) => Poll::Ready(Ok(Got::Data)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(read_error(e))),
@@ -288,7 +288,7 @@ async fn read_body_bytes(
                 return Poll::Ready(Ok(Got::Timeout));
             }
         }
-        match h1::poll_read_buf(&mut *rd, cx, buf, READ_AT_LEAST) {
+        match h1::io::poll_read_buf(&mut *rd, cx, buf, READ_AT_LEAST) {
             Poll::Ready(Ok(0)) => Poll::Ready(Ok(Got::Eof)),
             Poll::Ready(Ok(_)) => Poll::Ready(Ok(Got::Data)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(read_error(e))),

@@ -122,3 +122,20 @@ pub(crate) fn ensure_host<B>(req: &mut Request<B>, fallback: &str) -> Result<()>
     req.headers_mut().insert(HOST, value);
     Ok(())
 }
+
+/// Checks a request before anything is sent: a target the form can express, header values
+/// without CR, LF or NUL. The writer checks again; this lets a client refuse early.
+pub(crate) fn check_request<B>(req: &Request<B>) -> Result<()> {
+    request_target(req)?;
+    for (name, value) in req.headers() {
+        if value
+            .as_bytes()
+            .iter()
+            .any(|&b| b == b'\r' || b == b'\n' || b == 0)
+        {
+            return Err(Error::malformed(Malformed::InvalidUserHeader)
+                .with_context(format!("header {name} holds CR, LF or NUL")));
+        }
+    }
+    Ok(())
+}

@@ -15,7 +15,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{HeaderValue, Method, Version};
 
 use crate::body::{Body, TransferEncoding};
-use crate::error::{Error, Malformed, Result};
+use crate::error::{Error, Malformed};
 use crate::h1;
 use crate::runtime::BoxTransport;
 
