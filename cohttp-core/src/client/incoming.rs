@@ -187,7 +187,8 @@ impl Drop for IncomingBody {
     fn drop(&mut self) {
         let mut s = lock(&self.slot);
         let ended = matches!(s.queue.back(), Some(Frame::End) | Some(Frame::Error(_)));
-        if !self.finished && !s.quiet && !(ended && s.queued_bytes == 0) {
+        let read_to_end = ended && s.queued_bytes == 0;
+        if !(self.finished || s.quiet || read_to_end) {
             log::warn!(
                 target: "cohttp::client",
                 "connection {}: response body dropped unread; draining it (bounded) so the \
