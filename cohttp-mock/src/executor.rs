@@ -79,7 +79,12 @@ pub(crate) struct Running<'a> {
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         self.exec.lock().running = false;
-        let mut ids = self.exec.ready.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ids = self
+            .exec
+            .ready
+            .ids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         ids.retain(|&id| id != MAIN);
     }
 }
@@ -149,7 +154,11 @@ impl Executor {
 
     /// Removes and returns one ready id, chosen by the seeded generator.
     pub(crate) fn pick(&self) -> Option<u64> {
-        let mut ids = self.ready.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ids = self
+            .ready
+            .ids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if ids.is_empty() {
             return None;
         }

@@ -176,9 +176,14 @@ mod tests {
     #[test]
     fn random_schedules_are_reproducible_and_varied() {
         assert_eq!(Faults::random(42), Faults::random(42));
-        let distinct: std::collections::HashSet<String> =
-            (0..64).map(|s| format!("{:?}", Faults::random(s))).collect();
-        assert!(distinct.len() > 16, "only {} distinct schedules", distinct.len());
+        let distinct: std::collections::HashSet<String> = (0..64)
+            .map(|s| format!("{:?}", Faults::random(s)))
+            .collect();
+        assert!(
+            distinct.len() > 16,
+            "only {} distinct schedules",
+            distinct.len()
+        );
         assert!((0..64).all(|s| {
             let f = Faults::random(s);
             f.server_read_limit.is_none() && f.client_read_limit.is_none()

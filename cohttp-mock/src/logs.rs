@@ -117,10 +117,10 @@ impl LogCapture {
     /// yet taken).
     pub fn contains(&self, level: Level, needle: &str) -> bool {
         SINKS.with(|s| {
-            s.borrow().1.get(&self.id).is_some_and(|v| {
-                v.iter()
-                    .any(|(l, _, m)| *l == level && m.contains(needle))
-            })
+            s.borrow()
+                .1
+                .get(&self.id)
+                .is_some_and(|v| v.iter().any(|(l, _, m)| *l == level && m.contains(needle)))
         })
     }
 }

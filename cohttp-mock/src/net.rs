@@ -78,7 +78,10 @@ impl MockNet {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Faults for the next connections made to `name`, in order (both ends of each);
@@ -192,8 +195,14 @@ impl MockNet {
         let bound = match &to {
             Addr::Tcp(sa) => [
                 Addr::Tcp(*sa),
-                Addr::Tcp(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), sa.port())),
-                Addr::Tcp(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), sa.port())),
+                Addr::Tcp(SocketAddr::new(
+                    IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                    sa.port(),
+                )),
+                Addr::Tcp(SocketAddr::new(
+                    IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+                    sa.port(),
+                )),
             ]
             .into_iter()
             .find(|a| s.listeners.contains_key(a)),
@@ -214,7 +223,10 @@ impl MockNet {
         let id = client.id();
         let peer = match &to {
             Addr::Tcp(_) => Addr::Tcp(bind.unwrap_or_else(|| {
-                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 40_000 + (id % 20_000) as u16)
+                SocketAddr::new(
+                    IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    40_000 + (id % 20_000) as u16,
+                )
             })),
             Addr::Unix(_) => Addr::Unix(PathBuf::new()),
             Addr::Named(n) => Addr::Named(format!("{n}#{id}")),
@@ -313,7 +325,9 @@ pub struct MockListener {
 
 impl std::fmt::Debug for MockListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockListener").field("addr", &self.addr).finish()
+        f.debug_struct("MockListener")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -322,12 +336,18 @@ impl MockListener {
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(MockStream, Addr)>> {
         let mut s = self.net.lock();
         let Some(backlog) = s.listeners.get_mut(&self.addr) else {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::NotConnected, "listener unbound")));
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "listener unbound",
+            )));
         };
         match backlog.queue.pop_front() {
             Some((stream, peer)) => {
                 drop(s);
-                self.net.inner.trace.record(Event::Accept { conn: stream.id() });
+                self.net
+                    .inner
+                    .trace
+                    .record(Event::Accept { conn: stream.id() });
                 Poll::Ready(Ok((stream, peer)))
             }
             None => {

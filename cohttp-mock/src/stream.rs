@@ -177,7 +177,12 @@ impl Conn {
         }
     }
 
-    fn poll_read(&self, side: Side, cx: &mut Context<'_>, out: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        &self,
+        side: Side,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if out.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -240,7 +245,12 @@ impl Conn {
         Poll::Pending
     }
 
-    fn poll_write(&self, side: Side, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        &self,
+        side: Side,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         let mut guard = self.lock();
         let (_, outgoing) = guard.ends(side);
         if outgoing.shut {
@@ -428,7 +438,11 @@ impl MockStream {
 }
 
 impl AsyncRead for MockStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if let Some(d) = this.conn.faults.read_delay {
             if !this.delay_done {
@@ -452,7 +466,11 @@ impl AsyncRead for MockStream {
 }
 
 impl AsyncWrite for MockStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.conn.poll_write(self.side, cx, &[IoSlice::new(buf)])
     }
 
