@@ -216,4 +216,9 @@ impl Executor {
     pub(crate) fn live_tasks(&self) -> usize {
         self.lock().tasks.len()
     }
+
+    /// The ids of the spawned tasks not yet completed, for deadlock reports.
+    pub(crate) fn live_ids(&self) -> Vec<u64> {
+        self.lock().tasks.keys().copied().collect()
+    }
 }

@@ -31,6 +31,31 @@ use crate::trace::{Event, Trace};
 /// It implements [`Net`]: `Sim::runtime()` hands it to the client and the server. Tests
 /// use it directly to inject faults ([`push_faults`](MockNet::push_faults)) and to read
 /// what went over the wire ([`connections`](MockNet::connections)).
+///
+/// # Examples
+///
+/// ```
+/// use futures_util::{AsyncReadExt, AsyncWriteExt};
+/// use cohttp_core::runtime::{Addr, Ctx, Endpoint};
+/// use cohttp_mock::{Faults, Sim};
+///
+/// let sim = Sim::new(3);
+/// let rt = sim.runtime();
+/// // The first connection to "kv" loses its response after 4 bytes.
+/// sim.net().push_faults("kv", Faults::none().close_to_client_after(4));
+/// let got = sim.block_on(async {
+///     let mut listener = rt.listen(Addr::Named("kv".into())).await.unwrap();
+///     let mut client = rt.connect(&Ctx::new(), &Endpoint::Named("kv".into())).await.unwrap();
+///     let (mut server, _peer) = listener.accept().await.unwrap();
+///     let _ = server.write_all(b"HTTP/1.1 200 OK\r\n").await; // cut after 4 bytes
+///     let mut got = Vec::new();
+///     client.read_to_end(&mut got).await.unwrap();
+///     got
+/// });
+/// assert_eq!(got, b"HTTP");
+/// let stats = &sim.net().connections()[0];
+/// assert_eq!((stats.name.as_str(), stats.server_writes, stats.server_bytes), ("kv", 1, 4));
+/// ```
 #[derive(Clone)]
 pub struct MockNet {
     inner: Arc<Inner>,

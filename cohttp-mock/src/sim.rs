@@ -225,9 +225,9 @@ impl Sim {
                     } else {
                         panic!(
                             "deadlock: the block_on future is pending, no task is ready and no \
-                             timer is pending (virtual time {:?}, {} live tasks); last events:\n{}",
+                             timer is pending (virtual time {:?}, live tasks {:?}); last events:\n{}",
                             w.clock.elapsed(),
-                            w.exec.live_tasks(),
+                            w.exec.live_ids(),
                             w.trace.tail(40)
                         );
                     }
@@ -258,6 +258,27 @@ impl Sim {
     /// they wake (and the timers those set) before moving on, then runs until idle at the
     /// new time. Called from inside a task, it only moves the clock and wakes the timers
     /// due; the running loop does the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+    /// use std::time::Duration;
+    /// use cohttp_mock::Sim;
+    ///
+    /// let sim = Sim::new(1);
+    /// let rt = sim.runtime();
+    /// let ticks = Arc::new(AtomicU32::new(0));
+    /// let t = ticks.clone();
+    /// sim.spawn(async move {
+    ///     loop {
+    ///         rt.sleep(Duration::from_secs(1)).await;
+    ///         t.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// });
+    /// sim.advance(Duration::from_millis(3500));
+    /// assert_eq!(ticks.load(Ordering::Relaxed), 3);
+    /// ```
     pub fn advance(&self, d: Duration) {
         let w = &*self.world;
         let target = w.clock.elapsed() + d;
@@ -309,6 +330,26 @@ impl Spawn for Sim {
 /// An in-memory connection with `faults` and no listener: `(client, server)`.
 ///
 /// It is counted in `MockNet::connections` under the name `"duplex"`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use futures_util::{AsyncReadExt, AsyncWriteExt};
+/// use cohttp_mock::{duplex, Faults, Sim};
+///
+/// let sim = Sim::new(2);
+/// let faults = Faults::none().one_byte_io().delay_each_read(Duration::from_millis(1));
+/// let (mut client, mut server) = duplex(&sim, faults);
+/// sim.block_on(async move {
+///     client.write_all(b"abc").await.unwrap();
+///     let mut got = [0u8; 3];
+///     server.read_exact(&mut got).await.unwrap();
+///     assert_eq!(&got, b"abc");
+/// });
+/// assert_eq!(sim.elapsed(), Duration::from_millis(3)); // three delayed one-byte reads
+/// assert_eq!(sim.net().connections()[0].client_writes, 3);
+/// ```
 pub fn duplex(sim: &Sim, faults: Faults) -> (MockStream, MockStream) {
     sim.world.net.pair("duplex".to_string(), faults)
 }
