@@ -93,11 +93,11 @@ where
         while let Some(input) = this.input.as_mut() {
             match input.poll_next_unpin(cx) {
                 Poll::Ready(Some(req)) => {
-                    let fut: BoxFuture<'static, Result<Response<Body>>> =
-                        match check_request(&req) {
-                            Ok(()) => Box::pin(this.conn.call(req)),
-                            Err(e) => Box::pin(async move { Err(e) }),
-                        };
+                    let fut: BoxFuture<'static, Result<Response<Body>>> = match check_request(&req)
+                    {
+                        Ok(()) => Box::pin(this.conn.call(req)),
+                        Err(e) => Box::pin(async move { Err(e) }),
+                    };
                     this.pending.push_back(fut);
                 }
                 Poll::Ready(None) => {

@@ -148,8 +148,14 @@ impl Client {
         U: TryInto<Uri>,
         U::Error: Into<http::Error>,
     {
-        self.call(Method::GET, uri, HeaderMap::new(), Body::empty(), Chunked::Auto)
-            .await
+        self.call(
+            Method::GET,
+            uri,
+            HeaderMap::new(),
+            Body::empty(),
+            Chunked::Auto,
+        )
+        .await
     }
 
     /// `HEAD uri` (the response has no body).
@@ -158,8 +164,14 @@ impl Client {
         U: TryInto<Uri>,
         U::Error: Into<http::Error>,
     {
-        self.call(Method::HEAD, uri, HeaderMap::new(), Body::empty(), Chunked::Auto)
-            .await
+        self.call(
+            Method::HEAD,
+            uri,
+            HeaderMap::new(),
+            Body::empty(),
+            Chunked::Auto,
+        )
+        .await
     }
 
     /// `DELETE uri`.
@@ -168,8 +180,14 @@ impl Client {
         U: TryInto<Uri>,
         U::Error: Into<http::Error>,
     {
-        self.call(Method::DELETE, uri, HeaderMap::new(), Body::empty(), Chunked::Auto)
-            .await
+        self.call(
+            Method::DELETE,
+            uri,
+            HeaderMap::new(),
+            Body::empty(),
+            Chunked::Auto,
+        )
+        .await
     }
 
     /// `POST uri` with `body`.
@@ -178,8 +196,14 @@ impl Client {
         U: TryInto<Uri>,
         U::Error: Into<http::Error>,
     {
-        self.call(Method::POST, uri, HeaderMap::new(), body.into(), Chunked::Auto)
-            .await
+        self.call(
+            Method::POST,
+            uri,
+            HeaderMap::new(),
+            body.into(),
+            Chunked::Auto,
+        )
+        .await
     }
 
     /// `PUT uri` with `body`.
@@ -188,8 +212,14 @@ impl Client {
         U: TryInto<Uri>,
         U::Error: Into<http::Error>,
     {
-        self.call(Method::PUT, uri, HeaderMap::new(), body.into(), Chunked::Auto)
-            .await
+        self.call(
+            Method::PUT,
+            uri,
+            HeaderMap::new(),
+            body.into(),
+            Chunked::Auto,
+        )
+        .await
     }
 
     /// `PATCH uri` with `body`.
@@ -198,8 +228,14 @@ impl Client {
         U: TryInto<Uri>,
         U::Error: Into<http::Error>,
     {
-        self.call(Method::PATCH, uri, HeaderMap::new(), body.into(), Chunked::Auto)
-            .await
+        self.call(
+            Method::PATCH,
+            uri,
+            HeaderMap::new(),
+            body.into(),
+            Chunked::Auto,
+        )
+        .await
     }
 
     /// `POST uri` with an `application/x-www-form-urlencoded` body (each key with all its
@@ -216,8 +252,14 @@ impl Client {
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
-        self.call(Method::POST, uri, headers, Body::from_form(form), Chunked::Auto)
-            .await
+        self.call(
+            Method::POST,
+            uri,
+            headers,
+            Body::from_form(form),
+            Chunked::Auto,
+        )
+        .await
     }
 
     /// Any method, with headers, a body and the body framing to use.

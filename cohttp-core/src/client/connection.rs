@@ -522,8 +522,9 @@ impl Connection {
                     s.bump();
                 }
                 _ => {
-                    let _ = tx.send(Err(Error::retry(false)
-                        .with_context("connection no longer takes requests")));
+                    let _ = tx.send(Err(
+                        Error::retry(false).with_context("connection no longer takes requests")
+                    ));
                 }
             }
         }

@@ -122,8 +122,10 @@ async fn read_loop(
                 BodyLength::Fixed(n) => Some(n),
                 _ => None,
             };
-            let response =
-                http::Response::from_parts(parts, Body::from_body_stream(Box::pin(incoming), known));
+            let response = http::Response::from_parts(
+                parts,
+                Body::from_body_stream(Box::pin(incoming), known),
+            );
             let delivered = match reply {
                 Some(r) => match r.send(Ok(response)) {
                     Ok(()) => true,
@@ -247,23 +249,21 @@ async fn read_body(
                 tx.send(Frame::End);
                 return Ok(BodyEnd::Complete);
             }
-            Ok(Decoded::NeedMore) => {
-                match read_body_bytes(rd, buf, tx, &mut drain, shared).await {
-                    Ok(Got::Data) => {}
-                    Ok(Got::Eof) => {
-                        match decoder.decode_eof() {
-                            Ok(()) => tx.send(Frame::End),
-                            Err(e) => tx.send(Frame::Error(e)),
-                        }
-                        return Ok(BodyEnd::Eof);
+            Ok(Decoded::NeedMore) => match read_body_bytes(rd, buf, tx, &mut drain, shared).await {
+                Ok(Got::Data) => {}
+                Ok(Got::Eof) => {
+                    match decoder.decode_eof() {
+                        Ok(()) => tx.send(Frame::End),
+                        Err(e) => tx.send(Frame::Error(e)),
                     }
-                    Ok(Got::Timeout) => return Ok(BodyEnd::DrainExceeded),
-                    Err(e) => {
-                        tx.send(Frame::Error(e.duplicate()));
-                        return Err(e);
-                    }
+                    return Ok(BodyEnd::Eof);
                 }
-            }
+                Ok(Got::Timeout) => return Ok(BodyEnd::DrainExceeded),
+                Err(e) => {
+                    tx.send(Frame::Error(e.duplicate()));
+                    return Err(e);
+                }
+            },
         }
         if drain.as_ref().is_some_and(|d| d.drained > limit) {
             return Ok(BodyEnd::DrainExceeded);

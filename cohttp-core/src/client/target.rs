@@ -55,15 +55,13 @@ fn invalid(what: &str) -> Error {
 
 /// The request target for `req`, in the form its extension (or method) asks for.
 pub(crate) fn request_target<B>(req: &Request<B>) -> Result<String> {
-    let form = req
-        .extensions()
-        .get::<TargetForm>()
-        .copied()
-        .unwrap_or(if req.method() == Method::CONNECT {
+    let form = req.extensions().get::<TargetForm>().copied().unwrap_or(
+        if req.method() == Method::CONNECT {
             TargetForm::Authority
         } else {
             TargetForm::Origin
-        });
+        },
+    );
     let uri = req.uri();
     match form {
         TargetForm::Origin => {

@@ -125,7 +125,9 @@ async fn next_batch(shared: &Arc<Shared>) -> Option<Vec<Job>> {
             Next::Take(n) => {
                 let mut jobs = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let Some(w) = s.waiting.pop_front() else { break };
+                    let Some(w) = s.waiting.pop_front() else {
+                        break;
+                    };
                     let remaining = s.waiting.len();
                     let last = persistence::is_last(&s, remaining)
                         || h1::connection_has(w.req.headers(), "close");
@@ -159,7 +161,12 @@ async fn next_batch(shared: &Arc<Shared>) -> Option<Vec<Job>> {
 fn expects_body(method: &Method) -> bool {
     !matches!(
         *method,
-        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::CONNECT | Method::TRACE
+        Method::GET
+            | Method::HEAD
+            | Method::DELETE
+            | Method::OPTIONS
+            | Method::CONNECT
+            | Method::TRACE
     )
 }
 
@@ -234,7 +241,8 @@ async fn write_job(
         match encoding {
             TransferEncoding::Fixed(0) if !expects_body(req.method()) => {}
             TransferEncoding::Fixed(n) => {
-                req.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(n));
+                req.headers_mut()
+                    .insert(CONTENT_LENGTH, HeaderValue::from(n));
             }
             TransferEncoding::Chunked => {
                 req.headers_mut()
@@ -247,7 +255,8 @@ async fn write_job(
             .append(CONNECTION, HeaderValue::from_static("close"));
     }
     let start = out.buf.len();
-    if let Err(e) = h1::write_request_head(req.method(), &target, version, req.headers(), &mut out.buf)
+    if let Err(e) =
+        h1::write_request_head(req.method(), &target, version, req.headers(), &mut out.buf)
     {
         out.buf.truncate(start);
         return Err(JobError::Request(e));
