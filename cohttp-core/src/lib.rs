@@ -11,7 +11,9 @@
 //!   [`Runtime`] value the client and the server run on;
 //! - [`body`]: message bodies ([`Body`]);
 //! - [`error`]: the one [`Error`] type, with distinguishable kinds;
-//! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding.
+//! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
+//! - [`vocab`]: the HTTP vocabulary beyond the `http` crate: cookies, basic
+//!   authentication, `Accept*` negotiation, `Link` headers, HTTP dates.
 //!
 //! Strict, smuggling-resistant parsing by RFC 9112 is the default; every function fed
 //! by the network returns a typed error rather than panicking.
@@ -25,7 +27,9 @@ pub mod h1;
 pub mod runtime;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod vocab;
 
 pub use body::Body;
 pub use error::{Error, ErrorKind, Limit, Malformed, Result};
 pub use runtime::Runtime;
+pub use vocab::{BasicCredentials, Challenge, Link, MediaRange, SameSite, SetCookie};
