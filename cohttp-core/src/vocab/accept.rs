@@ -542,22 +542,41 @@ fn best<'a>(offers: &[&'a str], weight: impl Fn(&str) -> Option<QValue>) -> Opti
 /// # Ok::<(), cohttp_core::Error>(())
 /// ```
 pub fn negotiate_media_type<'a>(accept: &[MediaRange], offers: &[&'a str]) -> Option<&'a str> {
-    best(offers, |offer| {
-        let mut c = Cursor::new(offer);
-        let m = media_range(&mut c, "offer").ok()?;
-        c.skip_ows();
-        if !c.at_end() || m.type_ == "*" || m.subtype == "*" {
-            return None;
-        }
-        if accept.is_empty() {
-            return Some(QValue::ONE);
-        }
+    best(offers, |offer| media_type_quality(accept, offer))
+}
+
+/// The weight a parsed `Accept` field gives the media type `offer`: the q of the most
+/// specific range that matches it (RFC 9110 §12.5.1), `Some(QValue::ZERO)` when none
+/// matches, q=1 for an empty `accept`, and `None` when `offer` is not a media type
+/// (`text/html;level=1`; wildcards are not media types).
+///
+/// # Examples
+///
+/// ```
+/// use cohttp_core::vocab::{media_type_quality, parse_accept};
+///
+/// let a = parse_accept("text/*;q=0.3, text/html;q=0.7, */*;q=0.5")?;
+/// assert_eq!(media_type_quality(&a, "text/plain").map(|q| q.thousandths()), Some(300));
+/// assert_eq!(media_type_quality(&a, "text/*"), None);
+/// # Ok::<(), cohttp_core::Error>(())
+/// ```
+pub fn media_type_quality(accept: &[MediaRange], offer: &str) -> Option<QValue> {
+    let mut c = Cursor::new(offer);
+    let m = media_range(&mut c, "offer").ok()?;
+    c.skip_ows();
+    if !c.at_end() || m.type_ == "*" || m.subtype == "*" {
+        return None;
+    }
+    if accept.is_empty() {
+        return Some(QValue::ONE);
+    }
+    Some(
         accept
             .iter()
             .filter(|r| r.matches(&m))
             .max_by_key(|r| r.specificity())
-            .map(|r| r.q)
-    })
+            .map_or(QValue::ZERO, |r| r.q),
+    )
 }
 
 /// The weight of `offer` under `accept`: an exact (case-insensitive) entry, else `*`.
@@ -737,21 +756,37 @@ mod tests {
             ("text/html", 300),
             ("image/jpeg", 500),
             ("text/plain;format=fixed", 400),
+            // 0.3 as corrected by RFC 9110 erratum 7138 (the RFC's table says 0.7).
             ("text/html;level=3", 300),
         ] {
-            let got = negotiate_media_type(&a, &[offer, "zz/never"]).map(|_| ());
-            assert!(got.is_some(), "{offer}");
-            // The weight itself: an offer with a known weight competes with a
-            // reference range of that weight.
-            let mut c = Cursor::new(offer);
-            let m = media_range(&mut c, "t").unwrap();
-            let w = a
-                .iter()
-                .filter(|r| r.matches(&m))
-                .max_by_key(|r| r.specificity())
-                .map(|r| r.q.thousandths());
-            assert_eq!(w, Some(want), "{offer}");
+            assert_eq!(media_type_quality(&a, offer), Some(q(want)), "{offer}");
         }
+    }
+
+    #[test]
+    fn rfc7231_level_example_gives_the_documented_weights() {
+        let a = parse_accept(
+            "text/*;q=0.3, text/html;q=0.7, text/html;level=1, \
+             text/html;level=2;q=0.4, */*;q=0.5",
+        )
+        .unwrap();
+        for (offer, want) in [
+            ("text/html;level=1", 1000),
+            ("text/html", 700),
+            ("text/plain", 300),
+            ("image/jpeg", 500),
+            ("text/html;level=2", 400),
+            ("text/html;level=3", 700),
+        ] {
+            assert_eq!(media_type_quality(&a, offer), Some(q(want)), "{offer}");
+        }
+        assert_eq!(
+            negotiate_media_type(
+                &a,
+                &["text/html;level=2", "image/jpeg", "text/html;level=1"]
+            ),
+            Some("text/html;level=1")
+        );
     }
 
     #[test]

@@ -28,9 +28,9 @@ pub mod link;
 mod syntax;
 
 pub use accept::{
-    negotiate_charset, negotiate_encoding, negotiate_language, negotiate_media_type, parse_accept,
-    parse_accept_charset, parse_accept_encoding, parse_accept_language, serialize_accept,
-    serialize_weighted, MediaRange, QValue, Weighted,
+    media_type_quality, negotiate_charset, negotiate_encoding, negotiate_language,
+    negotiate_media_type, parse_accept, parse_accept_charset, parse_accept_encoding,
+    parse_accept_language, serialize_accept, serialize_weighted, MediaRange, QValue, Weighted,
 };
 pub use auth::{parse_challenges, serialize_challenges, BasicCredentials, Challenge};
 pub use cookie::{
