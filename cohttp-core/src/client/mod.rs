@@ -2,6 +2,8 @@
 
 mod no_proxy;
 mod proxy_config;
+mod retry;
 
 pub use no_proxy::NoProxy;
 pub use proxy_config::{ProxyConfig, ProxyServer, DEFAULT_PROXY_PORT};
+pub use retry::{is_idempotent, retry_call, RetryPolicy};
