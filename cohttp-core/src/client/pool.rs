@@ -162,10 +162,6 @@ impl Pool {
         }
     }
 
-    pub(crate) fn runtime(&self) -> &Runtime {
-        &self.inner.rt
-    }
-
     /// Sends `req` on a connection to `key` chosen by the rule of the module docs.
     pub(crate) async fn call(&self, key: &Key, req: Request<Body>) -> Result<Response<Body>> {
         let conn = self.checkout(key).await?;

@@ -150,7 +150,7 @@ async fn handshake(
     headers.insert(HOST, host);
     let mut out = Vec::new();
     h1::write_request_head(&Method::CONNECT, &authority, Version::HTTP_11, &headers, &mut out)?;
-    h1::write_all(stream, &out).await?;
+    h1::io::write_all(stream, &out).await?;
 
     let limits = h1::Limits::default();
     let mut buf = BytesMut::with_capacity(1024);
@@ -170,7 +170,7 @@ async fn handshake(
                 return Ok(buf);
             }
             None => {
-                let n = h1::read_buf(stream, &mut buf, 1024).await?;
+                let n = h1::io::read_buf(stream, &mut buf, 1024).await?;
                 if n == 0 {
                     return Err(Error::malformed(Malformed::TruncatedHead)
                         .with_context(format!("proxy closed during CONNECT {authority}")));

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
-use cohttp_core::h1::{self, BodyLength, Decoded, Decoder, Limits};
+use cohttp_core::h1::{self, Decoded, Decoder, Limits};
 use cohttp_mock::{MockNet, MockStream, Sim};
 use cohttp_core::runtime::Addr;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
@@ -172,13 +172,13 @@ async fn serve_conn(
                 break;
             }
         }
-        if !out.is_empty() && h1::write_all(&mut stream, &out).await.is_err() {
+        if !out.is_empty() && h1::io::write_all(&mut stream, &out).await.is_err() {
             return;
         }
         if close {
             return;
         }
-        match h1::read_buf(&mut stream, &mut buf, 4096).await {
+        match h1::io::read_buf(&mut stream, &mut buf, 4096).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
