@@ -250,7 +250,9 @@ impl Connector for Direct {
         key: &Key,
         config: ConnectionConfig,
     ) -> BoxFuture<'static, Result<Connection>> {
-        let made = key.uri().and_then(|uri| Connection::create_uri(rt, &uri, config));
+        let made = key
+            .uri()
+            .and_then(|uri| Connection::create_uri(rt, &uri, config));
         Box::pin(async move { made })
     }
 }

@@ -50,7 +50,10 @@ impl Key {
                 .with_context(format!("{what} in {uri} (a cache needs an absolute URI)"))
         };
         let scheme = uri.scheme_str().ok_or_else(|| bad("no scheme"))?;
-        let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| bad("no host"))?;
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("no host"))?;
         let port = match uri.port_u16() {
             Some(p) => p,
             None => super::proxy_config::default_port(scheme).ok_or_else(|| bad("no port"))?,

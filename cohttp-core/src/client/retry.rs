@@ -320,7 +320,11 @@ mod tests {
             Error::new(ErrorKind::Proxy(http::StatusCode::BAD_GATEWAY)),
         ] {
             let kind = e.kind().clone();
-            let (out, n, _) = run(RetryPolicy::new(2), req(Method::GET, Body::empty()), vec![e]);
+            let (out, n, _) = run(
+                RetryPolicy::new(2),
+                req(Method::GET, Body::empty()),
+                vec![e],
+            );
             assert_eq!(out.unwrap_err().kind(), &kind);
             assert_eq!(n, 1);
         }

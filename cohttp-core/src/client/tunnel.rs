@@ -128,7 +128,9 @@ impl Connector for Connect {
                 }
                 _ => stream,
             };
-            Ok(Connection::from_transport_buffered(&rt, stream, buffered, config))
+            Ok(Connection::from_transport_buffered(
+                &rt, stream, buffered, config,
+            ))
         })
     }
 }
@@ -149,7 +151,13 @@ async fn handshake(
     })?;
     headers.insert(HOST, host);
     let mut out = Vec::new();
-    h1::write_request_head(&Method::CONNECT, &authority, Version::HTTP_11, &headers, &mut out)?;
+    h1::write_request_head(
+        &Method::CONNECT,
+        &authority,
+        Version::HTTP_11,
+        &headers,
+        &mut out,
+    )?;
     h1::io::write_all(stream, &out).await?;
 
     let limits = h1::Limits::default();

@@ -9,11 +9,13 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use cohttp_core::h1::{self, Decoded, Decoder, Limits};
-use cohttp_mock::{MockNet, MockStream, Sim};
 use cohttp_core::runtime::Addr;
+use cohttp_core::Runtime;
+use cohttp_mock::{MockNet, MockStream, Sim};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
 
 /// One request as the server saw it.
@@ -30,6 +32,8 @@ pub struct Seen {
 
 /// What the handler answers.
 pub struct Answer {
+    /// Virtual time the server waits before writing this answer.
+    pub delay: Duration,
     pub status: StatusCode,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
@@ -38,10 +42,16 @@ pub struct Answer {
 impl Answer {
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Answer {
         Answer {
+            delay: Duration::ZERO,
             status: StatusCode::from_u16(status).unwrap(),
             headers: Vec::new(),
             body: body.into(),
         }
+    }
+
+    pub fn delayed(mut self, delay: Duration) -> Answer {
+        self.delay = delay;
+        self
     }
 
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Answer {
@@ -82,6 +92,7 @@ pub fn serve(sim: &Sim, host: &str, port: u16, handler: Handler) -> Server {
     };
     let s = server.clone();
     let spawner = sim.clone();
+    let rt = sim.runtime();
     sim.spawn(async move {
         // Bounded by the test: the world stops when the test's future is done.
         while let Ok((stream, _)) = listener.accept().await {
@@ -90,7 +101,13 @@ pub fn serve(sim: &Sim, host: &str, port: u16, handler: Handler) -> Server {
                 *n += 1;
                 *n - 1
             };
-            spawner.spawn(serve_conn(stream, conn, handler.clone(), s.seen.clone()));
+            spawner.spawn(serve_conn(
+                rt.clone(),
+                stream,
+                conn,
+                handler.clone(),
+                s.seen.clone(),
+            ));
         }
     });
     server
@@ -99,6 +116,7 @@ pub fn serve(sim: &Sim, host: &str, port: u16, handler: Handler) -> Server {
 /// Answers requests on one connection until end of stream, an error, or a request or
 /// answer that ends the connection.
 async fn serve_conn(
+    rt: Runtime,
     mut stream: MockStream,
     conn: usize,
     handler: Handler,
@@ -148,12 +166,21 @@ async fn serve_conn(
             };
             seen.lock().unwrap().push(request.clone());
             let answer = handler(&request);
+            if !answer.delay.is_zero() {
+                // Send what is ready, then take the time this answer takes.
+                if !out.is_empty() && h1::io::write_all(&mut stream, &out).await.is_err() {
+                    return;
+                }
+                out.clear();
+                rt.sleep(answer.delay).await;
+            }
             let mut headers = HeaderMap::new();
             for (name, value) in &answer.headers {
                 headers.append(*name, HeaderValue::from_str(value).unwrap());
             }
             let connect_ok = request.method == Method::CONNECT && answer.status.is_success();
-            let bodiless = answer.status == StatusCode::NO_CONTENT || answer.status == StatusCode::NOT_MODIFIED;
+            let bodiless = answer.status == StatusCode::NO_CONTENT
+                || answer.status == StatusCode::NOT_MODIFIED;
             if !connect_ok && !bodiless && !headers.contains_key("content-length") {
                 headers.insert("content-length", answer.body.len().into());
             }
@@ -163,8 +190,7 @@ async fn serve_conn(
                     headers.insert("connection", HeaderValue::from_static("close"));
                 }
             }
-            h1::write_response_head(answer.status, Version::HTTP_11, &headers, &mut out)
-                .unwrap();
+            h1::write_response_head(answer.status, Version::HTTP_11, &headers, &mut out).unwrap();
             if request.method != Method::HEAD && !connect_ok {
                 out.extend_from_slice(&answer.body);
             }
@@ -214,9 +240,18 @@ pub fn kv_handler() -> Handler {
     })
 }
 
-/// Echoes the method and target: `GET /a`.
+/// Echoes the method and target: `GET /a`. A path starting `/slow` is answered after
+/// 10 s of virtual time.
 pub fn echo_handler() -> Handler {
-    Arc::new(|req: &Seen| Answer::new(200, format!("{} {}", req.method, path_of(&req.target))))
+    Arc::new(|req: &Seen| {
+        let path = path_of(&req.target);
+        let answer = Answer::new(200, format!("{} {}", req.method, path));
+        if path.starts_with("/slow") {
+            answer.delayed(Duration::from_secs(10))
+        } else {
+            answer
+        }
+    })
 }
 
 /// A CONNECT proxy that then answers as the origin with `inner` on the same stream;
