@@ -10,7 +10,8 @@
 //! - [`runtime`]: the contract a backend implements (`Net`, `Sleep`, `Spawn`) and the
 //!   [`Runtime`] value the client and the server run on;
 //! - [`body`]: message bodies ([`Body`]);
-//! - [`error`]: the one [`Error`] type, with distinguishable kinds.
+//! - [`error`]: the one [`Error`] type, with distinguishable kinds;
+//! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding.
 //!
 //! Strict, smuggling-resistant parsing by RFC 9112 is the default; every function fed
 //! by the network returns a typed error rather than panicking.
@@ -19,6 +20,7 @@
 
 pub mod body;
 pub mod error;
+pub mod h1;
 pub mod runtime;
 
 pub use body::Body;

@@ -1,0 +1,438 @@
+//! Body decoding: [`Decoder`] for fixed-length, chunked and close-delimited bodies.
+//!
+//! The decoder takes bytes from the front of a read buffer and yields body data as
+//! zero-copy [`Bytes`] split from it; bytes after the body stay in the buffer for the
+//! next message. Chunked decoding follows RFC 9112 §7.1: sizes strictly hexadecimal and
+//! without overflow, extensions parsed and bounded, chunk data followed by CRLF, and
+//! trailer fields kept. A body that ends early is an error, never a shorter body.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use cohttp_core::h1::{BodyLength, Decoded, Decoder, Limits};
+//!
+//! let mut buf = BytesMut::from(&b"3\r\nabc\r\n0\r\n\r\nNEXT"[..]);
+//! let mut d = Decoder::new(BodyLength::Chunked, &Limits::default());
+//! assert_eq!(d.decode(&mut buf).unwrap(), Decoded::Data("abc".into()));
+//! assert_eq!(d.decode(&mut buf).unwrap(), Decoded::Done);
+//! assert_eq!(&buf[..], b"NEXT");
+//! ```
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{HeaderName, HeaderValue};
+use http::HeaderMap;
+
+use super::limits::Limits;
+use super::parse::BodyLength;
+use crate::error::{Error, Limit, Malformed, Result};
+
+/// What one [`Decoder::decode`] call produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// Some body bytes (never empty).
+    Data(Bytes),
+    /// The buffer holds nothing usable yet: read more.
+    NeedMore,
+    /// The body (and any trailer section) has ended.
+    Done,
+}
+
+/// Decodes one message body from a read buffer. See the module docs.
+#[derive(Debug)]
+pub struct Decoder {
+    state: State,
+    max_line: usize,
+    max_trailers: usize,
+    trailers: Option<HeaderMap>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// A fixed-length body with this many bytes still to come.
+    Length(u64),
+    /// A chunk line (size and extensions) is expected.
+    ChunkSize,
+    /// Inside chunk data, with this many bytes of the chunk still to come.
+    ChunkData(u64),
+    /// The CRLF after chunk data is expected.
+    ChunkDataEnd,
+    /// The trailer section after the last chunk is expected.
+    Trailers,
+    /// Everything until the peer closes.
+    Eof,
+    /// The body has ended.
+    Done,
+}
+
+impl Decoder {
+    /// A decoder for a body delimited as `length` says.
+    pub fn new(length: BodyLength, limits: &Limits) -> Decoder {
+        let state = match length {
+            BodyLength::Fixed(0) => State::Done,
+            BodyLength::Fixed(n) => State::Length(n),
+            BodyLength::Chunked => State::ChunkSize,
+            BodyLength::CloseDelimited => State::Eof,
+        };
+        Decoder {
+            state,
+            max_line: limits.max_chunk_ext,
+            max_trailers: limits.max_trailer_bytes,
+            trailers: None,
+        }
+    }
+
+    /// Whether the body has ended.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done | State::Length(0))
+    }
+
+    /// For a fixed-length body, how many bytes are still to come.
+    pub fn remaining(&self) -> Option<u64> {
+        match self.state {
+            State::Length(n) => Some(n),
+            State::Done => Some(0),
+            _ => None,
+        }
+    }
+
+    /// The trailer fields of a chunked body, once it is done (taken: `None` after).
+    pub fn trailers(&mut self) -> Option<HeaderMap> {
+        self.trailers.take()
+    }
+
+    /// Decodes from the front of `buf`, consuming what it uses.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Decoded> {
+        loop {
+            match self.state {
+                State::Done | State::Length(0) => {
+                    self.state = State::Done;
+                    return Ok(Decoded::Done);
+                }
+                State::Length(n) => {
+                    if buf.is_empty() {
+                        return Ok(Decoded::NeedMore);
+                    }
+                    let take = n.min(buf.len() as u64) as usize;
+                    self.state = State::Length(n - take as u64);
+                    return Ok(Decoded::Data(buf.split_to(take).freeze()));
+                }
+                State::Eof => {
+                    if buf.is_empty() {
+                        return Ok(Decoded::NeedMore);
+                    }
+                    return Ok(Decoded::Data(buf.split().freeze()));
+                }
+                State::ChunkSize => {
+                    let Some((size, used)) = self.chunk_line(buf)? else {
+                        return Ok(Decoded::NeedMore);
+                    };
+                    buf.advance(used);
+                    self.state = if size == 0 {
+                        State::Trailers
+                    } else {
+                        State::ChunkData(size)
+                    };
+                }
+                State::ChunkData(n) => {
+                    if buf.is_empty() {
+                        return Ok(Decoded::NeedMore);
+                    }
+                    let take = n.min(buf.len() as u64) as usize;
+                    let left = n - take as u64;
+                    self.state = if left == 0 {
+                        State::ChunkDataEnd
+                    } else {
+                        State::ChunkData(left)
+                    };
+                    return Ok(Decoded::Data(buf.split_to(take).freeze()));
+                }
+                State::ChunkDataEnd => {
+                    match buf.first() {
+                        None => return Ok(Decoded::NeedMore),
+                        Some(b'\r') => {}
+                        Some(_) => return Err(Error::malformed(Malformed::ChunkEnd)),
+                    }
+                    match buf.get(1) {
+                        None => return Ok(Decoded::NeedMore),
+                        Some(b'\n') => {}
+                        Some(_) => return Err(Error::malformed(Malformed::ChunkEnd)),
+                    }
+                    buf.advance(2);
+                    self.state = State::ChunkSize;
+                }
+                State::Trailers => {
+                    let Some(used) = self.trailer_section(buf)? else {
+                        return Ok(Decoded::NeedMore);
+                    };
+                    buf.advance(used);
+                    self.state = State::Done;
+                    return Ok(Decoded::Done);
+                }
+            }
+        }
+    }
+
+    /// The peer closed the stream. `Ok` when that ends the body (close-delimited, or
+    /// already done); a truncated-body error otherwise.
+    pub fn decode_eof(&mut self) -> Result<()> {
+        match self.state {
+            State::Eof | State::Done | State::Length(0) => {
+                self.state = State::Done;
+                Ok(())
+            }
+            _ => Err(Error::malformed(Malformed::TruncatedBody)),
+        }
+    }
+
+    /// Parses a chunk line at the front of `buf`: `Some((size, bytes used))`, or `None`
+    /// when the line is not complete.
+    fn chunk_line(&self, buf: &[u8]) -> Result<Option<(u64, usize)>> {
+        let window = &buf[..buf.len().min(self.max_line + 2)];
+        let Some(lf) = window.iter().position(|&b| b == b'\n') else {
+            if let Some(cr) = window.iter().position(|&b| b == b'\r') {
+                if cr + 1 < window.len() {
+                    return Err(Error::malformed(Malformed::BareLineEnd));
+                }
+            }
+            check_size_prefix(window)?;
+            if buf.len() > self.max_line + 1 {
+                return Err(Error::limit(Limit::ChunkExtension));
+            }
+            return Ok(None);
+        };
+        if lf == 0 || window[lf - 1] != b'\r' {
+            return Err(Error::malformed(Malformed::BareLineEnd));
+        }
+        let line = &window[..lf - 1];
+        if line.contains(&b'\r') {
+            return Err(Error::malformed(Malformed::BareLineEnd));
+        }
+        let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        if digits == 0 {
+            return Err(Error::malformed(Malformed::ChunkSize));
+        }
+        let mut size: u64 = 0;
+        for &d in &line[..digits] {
+            let v = (d as char).to_digit(16).unwrap_or(0) as u64;
+            size = size
+                .checked_mul(16)
+                .and_then(|s| s.checked_add(v))
+                .ok_or_else(|| Error::malformed(Malformed::ChunkSize))?;
+        }
+        let rest = &line[digits..];
+        if let Some(&first) = rest.first() {
+            if !matches!(first, b';' | b' ' | b'\t') {
+                return Err(Error::malformed(Malformed::ChunkSize));
+            }
+            check_extensions(rest)?;
+        }
+        Ok(Some((size, lf + 1)))
+    }
+
+    /// Parses the trailer section at the front of `buf`, through its empty line:
+    /// `Some(bytes used)`, or `None` when it is not complete.
+    fn trailer_section(&mut self, buf: &[u8]) -> Result<Option<usize>> {
+        let mut start = 0;
+        let mut fields = HeaderMap::new();
+        loop {
+            let rest = &buf[start..];
+            let Some(lf) = rest.iter().position(|&b| b == b'\n') else {
+                if let Some(cr) = rest.iter().position(|&b| b == b'\r') {
+                    if cr + 1 < rest.len() {
+                        return Err(Error::malformed(Malformed::BareLineEnd));
+                    }
+                }
+                if buf.len() > self.max_trailers {
+                    return Err(Error::limit(Limit::TrailerBytes));
+                }
+                return Ok(None);
+            };
+            if lf == 0 || rest[lf - 1] != b'\r' {
+                return Err(Error::malformed(Malformed::BareLineEnd));
+            }
+            let line = &rest[..lf - 1];
+            let end = start + lf + 1;
+            if end > self.max_trailers {
+                return Err(Error::limit(Limit::TrailerBytes));
+            }
+            if line.is_empty() {
+                if !fields.is_empty() {
+                    self.trailers = Some(fields);
+                }
+                return Ok(Some(end));
+            }
+            if line.contains(&b'\r') {
+                return Err(Error::malformed(Malformed::BareLineEnd));
+            }
+            let (name, value) = parse_field_line(line)?;
+            fields.append(name, value);
+            start = end;
+        }
+    }
+}
+
+/// While a chunk line is incomplete, refuses at once a size that is already wrong (so
+/// that a refused body is refused whatever the read boundaries).
+fn check_size_prefix(partial: &[u8]) -> Result<()> {
+    let digits = partial.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    match partial.get(digits) {
+        None | Some(b';' | b' ' | b'\t' | b'\r') if digits > 0 || partial.is_empty() => Ok(()),
+        _ => Err(Error::malformed(Malformed::ChunkSize)),
+    }
+}
+
+/// `*( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )`, ext-val a token or a
+/// quoted-string (RFC 9112 §7.1.1).
+fn check_extensions(mut s: &[u8]) -> Result<()> {
+    let bad = || Error::malformed(Malformed::ChunkExtension);
+    fn skip_ws(s: &[u8]) -> &[u8] {
+        let n = s.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        &s[n..]
+    }
+    fn token(s: &[u8]) -> usize {
+        s.iter().take_while(|&&b| is_tchar(b)).count()
+    }
+    loop {
+        s = skip_ws(s);
+        if s.is_empty() {
+            return Ok(());
+        }
+        if s[0] != b';' {
+            return Err(bad());
+        }
+        s = skip_ws(&s[1..]);
+        let n = token(s);
+        if n == 0 {
+            return Err(bad());
+        }
+        s = skip_ws(&s[n..]);
+        if s.first() == Some(&b'=') {
+            s = skip_ws(&s[1..]);
+            if s.first() == Some(&b'"') {
+                let mut i = 1;
+                loop {
+                    match s.get(i) {
+                        None => return Err(bad()),
+                        Some(b'"') => break,
+                        Some(b'\\') => {
+                            match s.get(i + 1) {
+                                Some(&c)
+                                    if c == b'\t' || (0x20..0x7f).contains(&c) || c >= 0x80 => {}
+                                _ => return Err(bad()),
+                            }
+                            i += 2;
+                        }
+                        Some(&c)
+                            if c == b'\t'
+                                || c == b' '
+                                || c == 0x21
+                                || (0x23..=0x5b).contains(&c)
+                                || (0x5d..=0x7e).contains(&c)
+                                || c >= 0x80 =>
+                        {
+                            i += 1
+                        }
+                        Some(_) => return Err(bad()),
+                    }
+                }
+                s = &s[i + 1..];
+            } else {
+                let n = token(s);
+                if n == 0 {
+                    return Err(bad());
+                }
+                s = &s[n..];
+            }
+        }
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// One `name: value` trailer line; no whitespace before the colon, no obs-fold.
+fn parse_field_line(line: &[u8]) -> Result<(HeaderName, HeaderValue)> {
+    let bad = || Error::malformed(Malformed::Trailer);
+    let colon = line.iter().position(|&b| b == b':').ok_or_else(bad)?;
+    let name = &line[..colon];
+    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+        return Err(bad());
+    }
+    let mut value = &line[colon + 1..];
+    while let [b' ' | b'\t', rest @ ..] = value {
+        value = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = value {
+        value = rest;
+    }
+    let name = HeaderName::from_bytes(name).map_err(|_| bad())?;
+    let value = HeaderValue::from_bytes(value).map_err(|_| bad())?;
+    Ok((name, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn decode_all(len: BodyLength, input: &[u8]) -> Result<(Vec<u8>, BytesMut)> {
+        let mut d = Decoder::new(len, &Limits::default());
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        loop {
+            match d.decode(&mut buf)? {
+                Decoded::Data(b) => out.extend_from_slice(&b),
+                Decoded::Done => return Ok((out, buf)),
+                Decoded::NeedMore => {
+                    d.decode_eof()?;
+                    return Ok((out, buf));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn test_read_chunked_with_extensions_and_trailers() {
+        let (body, rest) = decode_all(
+            BodyLength::Chunked,
+            b"4;a=b;c=\"d;e\"\r\nWiki\r\n5 ; x\r\npedia\r\n0\r\nX-T: v\r\n\r\nnext",
+        )
+        .unwrap();
+        assert_eq!(body, b"Wikipedia");
+        assert_eq!(&rest[..], b"next");
+    }
+
+    #[test]
+    fn test_read_chunked_missing_crlf_after_data() {
+        let e = decode_all(BodyLength::Chunked, b"3\r\nabcX\r\n0\r\n\r\n").unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Malformed(Malformed::ChunkEnd));
+    }
+
+    #[test]
+    fn test_read_chunked_overflowing_size() {
+        let e = decode_all(BodyLength::Chunked, b"10000000000000000\r\n").unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Malformed(Malformed::ChunkSize));
+        let e = decode_all(BodyLength::Chunked, b"0x5\r\n").unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Malformed(Malformed::ChunkSize));
+    }
+
+    #[test]
+    fn test_read_fixed_truncated_is_an_error() {
+        let e = decode_all(BodyLength::Fixed(10), b"abc").unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Malformed(Malformed::TruncatedBody));
+    }
+
+    #[test]
+    fn test_read_close_delimited_ends_at_eof() {
+        let (body, _) = decode_all(BodyLength::CloseDelimited, b"all of it").unwrap();
+        assert_eq!(body, b"all of it");
+    }
+
+    #[test]
+    fn test_trailers_are_kept() {
+        let mut d = Decoder::new(BodyLength::Chunked, &Limits::default());
+        let mut buf = BytesMut::from(&b"0\r\nExpires: never\r\n\r\n"[..]);
+        assert_eq!(d.decode(&mut buf).unwrap(), Decoded::Done);
+        assert_eq!(d.trailers().unwrap()["expires"], "never");
+    }
+}

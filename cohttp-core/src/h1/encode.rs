@@ -1,0 +1,139 @@
+//! Body framing for the wire: [`Encoder`] for fixed-length, chunked and close-delimited
+//! bodies.
+//!
+//! The encoder appends framed bytes to an output buffer, so a writer can coalesce many
+//! messages into one write. A fixed-length body that would be longer or shorter than
+//! announced is refused rather than sent: a wrong length corrupts every later message
+//! on the connection.
+//!
+//! ```
+//! use cohttp_core::body::TransferEncoding;
+//! use cohttp_core::h1::Encoder;
+//!
+//! let mut out = Vec::new();
+//! let mut e = Encoder::for_length(TransferEncoding::Chunked);
+//! e.encode(b"abc", &mut out).unwrap();
+//! e.encode(b"", &mut out).unwrap(); // empty chunks are skipped
+//! e.finish(None, &mut out).unwrap();
+//! assert_eq!(out, b"3\r\nabc\r\n0\r\n\r\n");
+//! ```
+
+use std::io::Write;
+
+use http::HeaderMap;
+
+use crate::body::TransferEncoding;
+use crate::error::{Error, Malformed, Result};
+
+/// Frames one message body. See the module docs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Encoder {
+    /// `Content-Length` framing with this many bytes still to send.
+    Fixed {
+        /// Bytes still to send.
+        remaining: u64,
+    },
+    /// Chunked framing.
+    Chunked,
+    /// No framing: the body ends when the connection closes.
+    CloseDelimited,
+}
+
+impl Encoder {
+    /// The encoder for a body of this transfer encoding.
+    pub fn for_length(te: TransferEncoding) -> Encoder {
+        match te {
+            TransferEncoding::Fixed(n) => Encoder::Fixed { remaining: n },
+            TransferEncoding::Chunked => Encoder::Chunked,
+        }
+    }
+
+    /// Appends `data`, framed, to `dst`.
+    pub fn encode(&mut self, data: &[u8], dst: &mut Vec<u8>) -> Result<()> {
+        match self {
+            Encoder::Fixed { remaining } => {
+                if data.len() as u64 > *remaining {
+                    return Err(Error::usage(
+                        "body is longer than its announced Content-Length",
+                    ));
+                }
+                *remaining -= data.len() as u64;
+                dst.extend_from_slice(data);
+            }
+            Encoder::Chunked => {
+                if !data.is_empty() {
+                    // Writing to a Vec cannot fail.
+                    let _ = write!(dst, "{:x}\r\n", data.len());
+                    dst.extend_from_slice(data);
+                    dst.extend_from_slice(b"\r\n");
+                }
+            }
+            Encoder::CloseDelimited => dst.extend_from_slice(data),
+        }
+        Ok(())
+    }
+
+    /// Appends the end of the body to `dst`: for chunked, the last chunk and the
+    /// trailer fields. Fails if a fixed-length body is missing bytes.
+    pub fn finish(&mut self, trailers: Option<&HeaderMap>, dst: &mut Vec<u8>) -> Result<()> {
+        match self {
+            Encoder::Fixed { remaining: 0 } | Encoder::CloseDelimited => Ok(()),
+            Encoder::Fixed { .. } => Err(Error::usage(
+                "body is shorter than its announced Content-Length",
+            )),
+            Encoder::Chunked => {
+                dst.extend_from_slice(b"0\r\n");
+                if let Some(t) = trailers {
+                    for (name, value) in t {
+                        if has_forbidden_bytes(value.as_bytes()) {
+                            return Err(Error::malformed(Malformed::InvalidUserHeader));
+                        }
+                        dst.extend_from_slice(name.as_str().as_bytes());
+                        dst.extend_from_slice(b": ");
+                        dst.extend_from_slice(value.as_bytes());
+                        dst.extend_from_slice(b"\r\n");
+                    }
+                }
+                dst.extend_from_slice(b"\r\n");
+                *self = Encoder::Fixed { remaining: 0 };
+                Ok(())
+            }
+        }
+    }
+}
+
+/// CR, LF and NUL may never appear in a field value on the wire.
+pub(crate) fn has_forbidden_bytes(v: &[u8]) -> bool {
+    v.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_refuses_wrong_lengths() {
+        let mut out = Vec::new();
+        let mut e = Encoder::for_length(TransferEncoding::Fixed(3));
+        assert!(e.encode(b"abcd", &mut out).is_err());
+        e.encode(b"ab", &mut out).unwrap();
+        assert!(e.finish(None, &mut out).is_err());
+        e.encode(b"c", &mut out).unwrap();
+        e.finish(None, &mut out).unwrap();
+        assert_eq!(out, b"abc");
+    }
+
+    #[test]
+    fn chunked_writes_trailers() {
+        let mut out = Vec::new();
+        let mut t = HeaderMap::new();
+        t.insert("x-sum", "1".parse().unwrap());
+        let mut e = Encoder::Chunked;
+        e.encode(&[b'a'; 26], &mut out).unwrap();
+        e.finish(Some(&t), &mut out).unwrap();
+        assert_eq!(
+            out,
+            b"1a\r\naaaaaaaaaaaaaaaaaaaaaaaaaa\r\n0\r\nx-sum: 1\r\n\r\n"
+        );
+    }
+}

@@ -1,0 +1,826 @@
+//! Request and response heads, and the message body length, by RFC 9112.
+//!
+//! Parsing is strict by default, to resist request smuggling: line ends must be CRLF
+//! (§2.2), field names are tokens with no whitespace before the colon (§5.1), obs-fold
+//! is refused in requests (§5.2), `Content-Length` and `Transfer-Encoding` may not
+//! both be present and `Content-Length` values must agree (§6.1–6.3), a request's final
+//! transfer coding must be `chunked`, and an HTTP/1.1 request needs exactly one valid
+//! `Host` (§3.2). The tokenizing itself is `httparse`'s; this module adds the rules it
+//! leaves to its caller and builds the `http` crate's types.
+//!
+//! A parse function returns `Ok(None)` while the head is incomplete, and an error as
+//! soon as the bytes so far are wrong or over a limit, so the result does not depend on
+//! how the input was split across reads.
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
+
+use super::limits::Limits;
+use crate::error::{Error, Limit, Malformed, Result};
+
+/// How the body of a message is delimited (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyLength {
+    /// Exactly this many bytes (`0`: no body).
+    Fixed(u64),
+    /// Chunked transfer coding.
+    Chunked,
+    /// Until the connection closes (responses only).
+    CloseDelimited,
+}
+
+/// A parsed request head.
+#[derive(Debug)]
+pub struct ParsedRequest {
+    /// Method, target, version and fields.
+    pub head: Request<()>,
+    /// How many bytes of the buffer the head used, through its empty line.
+    pub head_len: usize,
+    /// How the request body is delimited (never close-delimited).
+    pub body: BodyLength,
+    /// Whether the connection may stay open after this request (RFC 9112 §9.3).
+    pub keep_alive: bool,
+    /// Whether the request carries `Expect: 100-continue` (HTTP/1.1 only).
+    pub expect_continue: bool,
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+pub struct ParsedResponse {
+    /// Status, version and fields.
+    pub head: Response<()>,
+    /// How many bytes of the buffer the head used, through its empty line.
+    pub head_len: usize,
+    /// Whether the server lets the connection stay open (RFC 9112 §9.3).
+    pub keep_alive: bool,
+}
+
+/// The request target exactly as it was sent, kept as an extension of the parsed
+/// request when the [`Uri`] cannot reproduce it byte for byte (absolute-form).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawTarget(pub String);
+
+/// Parses a request head from the start of `buf`.
+///
+/// `Ok(None)`: the head is not complete yet. Empty lines before the request line are
+/// skipped (RFC 9112 §2.2) and counted in `head_len`.
+///
+/// ```
+/// use cohttp_core::h1::{parse_request, Limits};
+/// use cohttp_core::{ErrorKind, Malformed};
+///
+/// let e = parse_request(b"GET / HTTP/1.1\r\n\r\n", &Limits::default()).unwrap_err();
+/// assert_eq!(e.kind(), &ErrorKind::Malformed(Malformed::Host));
+/// assert_eq!(e.status().unwrap(), 400);
+/// ```
+pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest>> {
+    let skip = leading_empty_lines(buf);
+    if skip > limits.max_head_bytes {
+        return Err(Error::limit(Limit::HeaderBytes));
+    }
+    let buf_all = buf;
+    let buf = &buf[skip..];
+    let Some(scan) = scan_head(buf, limits, Limit::RequestLine, Side::Request)? else {
+        return Ok(None);
+    };
+
+    let mut storage = [httparse::EMPTY_HEADER; 100];
+    let mut heap;
+    let headers: &mut [httparse::Header<'_>] = if limits.max_headers <= storage.len() {
+        &mut storage[..limits.max_headers]
+    } else {
+        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        &mut heap
+    };
+    let mut req = httparse::Request::new(headers);
+    let status = req
+        .parse(&buf[..scan.head_len])
+        .map_err(|e| map_httparse(e, Side::Request, &buf[..scan.start_line_len]))?;
+    if status.is_partial() {
+        // scan_head saw the empty line, so httparse must have too.
+        return Err(Error::malformed(Malformed::StartLine));
+    }
+
+    let method = req.method.unwrap_or_default();
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|_| Error::malformed(Malformed::Method))?;
+    let version = match req.version {
+        Some(0) => Version::HTTP_10,
+        Some(1) => Version::HTTP_11,
+        _ => return Err(Error::malformed(Malformed::Version)),
+    };
+    let target = req.path.unwrap_or_default();
+    let (uri, raw_target) = parse_target(&method, target)?;
+
+    let fields = build_headers(req.headers)?;
+    let framing = request_framing(&fields, version)?;
+    check_host(&fields, version)?;
+
+    let keep_alive = keep_alive(version, &fields);
+    let expect_continue = version == Version::HTTP_11
+        && fields
+            .get_all(http::header::EXPECT)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+
+    let mut head = Request::new(());
+    *head.method_mut() = method;
+    *head.uri_mut() = uri;
+    *head.version_mut() = version;
+    *head.headers_mut() = fields;
+    if let Some(raw) = raw_target {
+        head.extensions_mut().insert(raw);
+    }
+    debug_assert!(skip + scan.head_len <= buf_all.len());
+    Ok(Some(ParsedRequest {
+        head,
+        head_len: skip + scan.head_len,
+        body: framing,
+        keep_alive,
+        expect_continue,
+    }))
+}
+
+/// Parses a response head from the start of `buf`.
+///
+/// `Ok(None)`: the head is not complete yet. Interim (1xx) responses are returned like
+/// any other; the caller skips them. Obs-fold in a response is unfolded into spaces
+/// (RFC 9112 §5.2).
+///
+/// ```
+/// use cohttp_core::h1::{parse_response, Limits};
+///
+/// let r = parse_response(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n", &Limits::default())
+///     .unwrap()
+///     .unwrap();
+/// assert_eq!(r.head.status(), 200);
+/// assert!(r.keep_alive);
+/// ```
+pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedResponse>> {
+    let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
+        return Ok(None);
+    };
+    let unfolded;
+    let head_bytes: &[u8] = if scan.obs_fold {
+        unfolded = unfold(&buf[..scan.head_len]);
+        &unfolded
+    } else {
+        &buf[..scan.head_len]
+    };
+
+    let mut storage = [httparse::EMPTY_HEADER; 100];
+    let mut heap;
+    let headers: &mut [httparse::Header<'_>] = if limits.max_headers <= storage.len() {
+        &mut storage[..limits.max_headers]
+    } else {
+        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        &mut heap
+    };
+    let mut res = httparse::Response::new(headers);
+    let status = res
+        .parse(head_bytes)
+        .map_err(|e| map_httparse(e, Side::Response, &buf[..scan.start_line_len]))?;
+    if status.is_partial() {
+        return Err(Error::malformed(Malformed::StartLine));
+    }
+    let version = match res.version {
+        Some(0) => Version::HTTP_10,
+        Some(1) => Version::HTTP_11,
+        _ => return Err(Error::malformed(Malformed::Version)),
+    };
+    let code = res.code.unwrap_or(0);
+    if !(100..=999).contains(&code) {
+        return Err(Error::malformed(Malformed::Status));
+    }
+    let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
+    let fields = build_headers(res.headers)?;
+    check_response_framing(&fields)?;
+    let keep_alive = keep_alive(version, &fields);
+
+    let mut head = Response::new(());
+    *head.status_mut() = status;
+    *head.version_mut() = version;
+    *head.headers_mut() = fields;
+    Ok(Some(ParsedResponse {
+        head,
+        head_len: scan.head_len,
+        keep_alive,
+    }))
+}
+
+/// The body length of a response to a request with `method` (RFC 9112 §6.3).
+///
+/// A response to `HEAD`, a 1xx, 204 or 304, and a 2xx to `CONNECT` have no body;
+/// `Transfer-Encoding` ending in `chunked` is chunked, and not ending in it is
+/// close-delimited; otherwise `Content-Length`, or close-delimited without one.
+///
+/// ```
+/// use cohttp_core::h1::{response_body_length, BodyLength};
+/// use http::{Method, Response};
+///
+/// let mut r = Response::new(());
+/// r.headers_mut().insert("content-length", "5".parse().unwrap());
+/// assert_eq!(response_body_length(&Method::GET, &r).unwrap(), BodyLength::Fixed(5));
+/// assert_eq!(response_body_length(&Method::HEAD, &r).unwrap(), BodyLength::Fixed(0));
+/// ```
+pub fn response_body_length(method: &Method, head: &Response<()>) -> Result<BodyLength> {
+    let status = head.status();
+    if method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || (method == Method::CONNECT && status.is_success())
+    {
+        return Ok(BodyLength::Fixed(0));
+    }
+    let headers = head.headers();
+    if headers.contains_key(TRANSFER_ENCODING) {
+        if headers.contains_key(CONTENT_LENGTH) {
+            return Err(Error::malformed(
+                Malformed::ContentLengthWithTransferEncoding,
+            ));
+        }
+        let codings = transfer_codings(headers)?;
+        if head.version() == Version::HTTP_10 {
+            // RFC 9112 §6.1: framing of an HTTP/1.0 message with Transfer-Encoding is
+            // faulty; read it to the close.
+            return Ok(BodyLength::CloseDelimited);
+        }
+        return Ok(match codings.last() {
+            Some(Coding::Chunked) if chunked_once(&codings) => BodyLength::Chunked,
+            Some(Coding::Chunked) => {
+                return Err(Error::malformed(Malformed::TransferEncoding));
+            }
+            _ => BodyLength::CloseDelimited,
+        });
+    }
+    match content_length(headers)? {
+        Some(n) => Ok(BodyLength::Fixed(n)),
+        None => Ok(BodyLength::CloseDelimited),
+    }
+}
+
+/// Whether the `Connection` fields hold `token` (case-insensitive, in comma lists,
+/// across every `Connection` field).
+///
+/// ```
+/// use cohttp_core::h1::connection_has;
+/// use http::HeaderMap;
+///
+/// let mut h = HeaderMap::new();
+/// h.append("connection", "Upgrade, Close".parse().unwrap());
+/// assert!(connection_has(&h, "close"));
+/// assert!(!connection_has(&h, "keep-alive"));
+/// ```
+pub fn connection_has(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .any(|t| trim(t).eq_ignore_ascii_case(token.as_bytes()))
+}
+
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Request,
+    Response,
+}
+
+struct Scan {
+    /// Bytes of the head, through the empty line.
+    head_len: usize,
+    /// Bytes of the start line, without its CRLF.
+    start_line_len: usize,
+    /// A field line began with whitespace (responses only; requests are refused).
+    obs_fold: bool,
+}
+
+/// Counts the bytes of empty lines (CRLF) before a request line.
+fn leading_empty_lines(buf: &[u8]) -> usize {
+    let mut i = 0;
+    while buf.len() >= i + 2 && buf[i] == b'\r' && buf[i + 1] == b'\n' {
+        i += 2;
+    }
+    i
+}
+
+/// Finds the end of the head, checking line ends, obs-fold and the limits on the way.
+/// `Ok(None)`: more bytes are needed.
+fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Result<Option<Scan>> {
+    let mut line_start = 0;
+    let mut start_line_len = None;
+    let mut fields = 0usize;
+    let mut obs_fold = false;
+    let mut i = 0;
+    while i < buf.len() {
+        match buf[i] {
+            b'\n' => {
+                if i == 0 || buf[i - 1] != b'\r' {
+                    return Err(Error::malformed(Malformed::BareLineEnd));
+                }
+                let line_len = i - 1 - line_start;
+                match start_line_len {
+                    None => {
+                        if line_len > limits.max_start_line {
+                            return Err(Error::limit(start_limit));
+                        }
+                        if line_len == 0 {
+                            return Err(Error::malformed(Malformed::StartLine));
+                        }
+                        start_line_len = Some(line_len);
+                    }
+                    Some(s) => {
+                        if line_len == 0 {
+                            return Ok(Some(Scan {
+                                head_len: i + 1,
+                                start_line_len: s,
+                                obs_fold,
+                            }));
+                        }
+                        if matches!(buf[line_start], b' ' | b'\t') {
+                            // A line starting with whitespace: obs-fold (RFC 9112 §5.2),
+                            // or, right after the start line, the §2.2 case: refused.
+                            if side == Side::Request || fields == 0 {
+                                return Err(Error::malformed(Malformed::ObsFold));
+                            }
+                            obs_fold = true;
+                        } else {
+                            fields += 1;
+                            if fields > limits.max_headers {
+                                return Err(Error::limit(Limit::HeaderCount));
+                            }
+                        }
+                    }
+                }
+                line_start = i + 1;
+            }
+            b'\r' => {
+                if let Some(&next) = buf.get(i + 1) {
+                    if next != b'\n' {
+                        return Err(Error::malformed(Malformed::BareLineEnd));
+                    }
+                }
+            }
+            0 => {
+                return Err(Error::malformed(if start_line_len.is_none() {
+                    Malformed::StartLine
+                } else {
+                    Malformed::HeaderValue
+                }));
+            }
+            _ => {}
+        }
+        i += 1;
+        if start_line_len.is_none() && i - line_start > limits.max_start_line + 1 {
+            return Err(Error::limit(start_limit));
+        }
+        if i > limits.max_head_bytes {
+            return Err(Error::limit(Limit::HeaderBytes));
+        }
+    }
+    Ok(None)
+}
+
+/// Replaces each obs-fold (CRLF followed by whitespace) with spaces.
+fn unfold(head: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len());
+    let mut i = 0;
+    while i < head.len() {
+        if head[i] == b'\r'
+            && head.get(i + 1) == Some(&b'\n')
+            && matches!(head.get(i + 2), Some(b' ' | b'\t'))
+        {
+            out.extend_from_slice(b"  ");
+            i += 2;
+        } else {
+            out.push(head[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn map_httparse(e: httparse::Error, side: Side, start_line: &[u8]) -> Error {
+    use httparse::Error as E;
+    match e {
+        E::HeaderName => Error::malformed(Malformed::HeaderName),
+        E::HeaderValue => Error::malformed(Malformed::HeaderValue),
+        E::NewLine => Error::malformed(Malformed::BareLineEnd),
+        E::Status => Error::malformed(Malformed::Status),
+        E::TooManyHeaders => Error::limit(Limit::HeaderCount),
+        E::Token => match side {
+            Side::Request => Error::malformed(if start_line.first() == Some(&b' ') {
+                Malformed::StartLine
+            } else {
+                classify_request_line(start_line)
+            }),
+            Side::Response => Error::malformed(Malformed::StartLine),
+        },
+        E::Version => Error::malformed(classify_version(start_line, side)),
+    }
+}
+
+/// Tells a bad method from a bad request line, for httparse's `Token` error.
+fn classify_request_line(line: &[u8]) -> Malformed {
+    let method = line.split(|&b| b == b' ').next().unwrap_or_default();
+    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
+        Malformed::Method
+    } else {
+        Malformed::StartLine
+    }
+}
+
+/// A well-formed version other than 1.0 and 1.1 is unsupported (505); anything else
+/// in the version's place is malformed (400).
+fn classify_version(line: &[u8], side: Side) -> Malformed {
+    let token = match side {
+        Side::Request => {
+            let mut parts = line.split(|&b| b == b' ');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(_), Some(_), Some(v), None) => v,
+                _ => return Malformed::StartLine,
+            }
+        }
+        Side::Response => line.split(|&b| b == b' ').next().unwrap_or_default(),
+    };
+    match token {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            Malformed::UnsupportedVersion
+        }
+        _ => Malformed::Version,
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Builds the `http` crate's field map, validating names and values.
+fn build_headers(raw: &[httparse::Header<'_>]) -> Result<HeaderMap> {
+    let mut map = HeaderMap::with_capacity(raw.len());
+    for h in raw {
+        if h.name.is_empty() {
+            break;
+        }
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| Error::malformed(Malformed::HeaderName))?;
+        let value = HeaderValue::from_bytes(trim(h.value))
+            .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Parses the request target for `method` into a [`Uri`], by RFC 9112 §3.2: CONNECT
+/// takes authority-form only, `*` goes with OPTIONS only, and every other request
+/// takes origin-form or absolute-form.
+fn parse_target(method: &Method, target: &str) -> Result<(Uri, Option<RawTarget>)> {
+    let bad = || Error::malformed(Malformed::Target);
+    if target.is_empty() || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(bad());
+    }
+    if *method == Method::CONNECT {
+        let uri =
+            Uri::from_maybe_shared(Bytes::copy_from_slice(target.as_bytes())).map_err(|_| bad())?;
+        let auth = uri.authority().ok_or_else(bad)?;
+        if uri.scheme().is_some()
+            || uri.path_and_query().is_some_and(|p| !p.as_str().is_empty())
+            || auth.port().is_none()
+            || auth.as_str().contains('@')
+            || auth.host().is_empty()
+        {
+            return Err(bad());
+        }
+        return Ok((uri, None));
+    }
+    if target == "*" {
+        if *method != Method::OPTIONS {
+            return Err(bad());
+        }
+        return Ok((Uri::from_static("*"), None));
+    }
+    let uri =
+        Uri::from_maybe_shared(Bytes::copy_from_slice(target.as_bytes())).map_err(|_| bad())?;
+    if target.starts_with('/') {
+        if uri.scheme().is_some() || uri.authority().is_some() {
+            return Err(bad());
+        }
+        return Ok((uri, None));
+    }
+    // absolute-form: a scheme and an authority.
+    match (uri.scheme(), uri.authority()) {
+        (Some(_), Some(a)) if !a.host().is_empty() => {
+            Ok((uri, Some(RawTarget(target.to_string()))))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// `Host` by RFC 9112 §3.2: HTTP/1.1 needs exactly one; any Host must be valid.
+fn check_host(headers: &HeaderMap, version: Version) -> Result<()> {
+    let mut hosts = headers.get_all(HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) if version == Version::HTTP_11 => Err(Error::malformed(Malformed::Host)),
+        (None, _) => Ok(()),
+        (Some(_), Some(_)) => Err(Error::malformed(Malformed::Host)),
+        (Some(h), None) => {
+            let h = h.as_bytes();
+            if h.is_empty() {
+                return Ok(());
+            }
+            if h.contains(&b'@') || h.iter().any(|&b| b <= b' ' || b >= 0x7f) {
+                return Err(Error::malformed(Malformed::Host));
+            }
+            match http::uri::Authority::try_from(h) {
+                Ok(a) if !a.host().is_empty() => Ok(()),
+                _ => Err(Error::malformed(Malformed::Host)),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Chunked,
+    /// A coding we know but do not decode (gzip, deflate, compress).
+    Known,
+    Unknown,
+}
+
+/// The transfer codings of every `Transfer-Encoding` field, in order.
+fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
+    let mut out = Vec::new();
+    for v in headers.get_all(TRANSFER_ENCODING) {
+        for c in v.as_bytes().split(|&b| b == b',') {
+            let c = trim(c);
+            if c.is_empty() {
+                continue;
+            }
+            // A coding may carry parameters (`;q=...` is not allowed here, but
+            // extensions are); only its name decides.
+            let name = trim(c.split(|&b| b == b';').next().unwrap_or_default());
+            if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+                return Err(Error::malformed(Malformed::TransferEncoding));
+            }
+            out.push(if name.eq_ignore_ascii_case(b"chunked") {
+                if c.len() != name.len() {
+                    return Err(Error::malformed(Malformed::TransferEncoding));
+                }
+                Coding::Chunked
+            } else if [
+                &b"gzip"[..],
+                b"x-gzip",
+                b"deflate",
+                b"compress",
+                b"x-compress",
+            ]
+            .iter()
+            .any(|k| name.eq_ignore_ascii_case(k))
+            {
+                Coding::Known
+            } else {
+                Coding::Unknown
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::malformed(Malformed::TransferEncoding));
+    }
+    Ok(out)
+}
+
+fn chunked_once(codings: &[Coding]) -> bool {
+    codings.iter().filter(|c| **c == Coding::Chunked).count() == 1
+}
+
+/// The one `Content-Length` value, if any: every value (and list element) must be the
+/// same decimal number (RFC 9112 §6.3 ¶5, RFC 9110 §8.6).
+fn content_length(headers: &HeaderMap) -> Result<Option<u64>> {
+    let mut found: Option<u64> = None;
+    for v in headers.get_all(CONTENT_LENGTH) {
+        for part in v.as_bytes().split(|&b| b == b',') {
+            let n = parse_decimal(trim(part))?;
+            match found {
+                Some(prev) if prev != n => {
+                    return Err(Error::malformed(Malformed::ContentLength));
+                }
+                _ => found = Some(n),
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn parse_decimal(digits: &[u8]) -> Result<u64> {
+    if digits.is_empty() || digits.len() > 19 {
+        // 19 digits always fit in a u64; more is either overflow or padding we refuse.
+        return Err(Error::malformed(Malformed::ContentLength));
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(Error::malformed(Malformed::ContentLength));
+        }
+        n = n * 10 + u64::from(d - b'0');
+    }
+    Ok(n)
+}
+
+/// The body length of a request (RFC 9112 §6.3): chunked when the final transfer
+/// coding is chunked, else `Content-Length`, else none.
+fn request_framing(headers: &HeaderMap, version: Version) -> Result<BodyLength> {
+    if headers.contains_key(TRANSFER_ENCODING) {
+        if headers.contains_key(CONTENT_LENGTH) {
+            return Err(Error::malformed(
+                Malformed::ContentLengthWithTransferEncoding,
+            ));
+        }
+        if version == Version::HTTP_10 {
+            // §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+            return Err(Error::malformed(Malformed::TransferEncoding));
+        }
+        let codings = transfer_codings(headers)?;
+        if codings.last() != Some(&Coding::Chunked) || !chunked_once(&codings) {
+            return Err(Error::malformed(Malformed::TransferEncoding));
+        }
+        if codings.iter().any(|c| *c != Coding::Chunked) {
+            // We decode no transfer coding but chunked (§6.1: 501).
+            return Err(Error::malformed(Malformed::UnknownTransferCoding));
+        }
+        return Ok(BodyLength::Chunked);
+    }
+    Ok(BodyLength::Fixed(content_length(headers)?.unwrap_or(0)))
+}
+
+/// Response-side framing checks that do not depend on the request method.
+fn check_response_framing(headers: &HeaderMap) -> Result<()> {
+    if headers.contains_key(TRANSFER_ENCODING) {
+        if headers.contains_key(CONTENT_LENGTH) {
+            return Err(Error::malformed(
+                Malformed::ContentLengthWithTransferEncoding,
+            ));
+        }
+        transfer_codings(headers)?;
+    } else {
+        content_length(headers)?;
+    }
+    Ok(())
+}
+
+fn keep_alive(version: Version, headers: &HeaderMap) -> bool {
+    if connection_has(headers, "close") {
+        return false;
+    }
+    version == Version::HTTP_11 || connection_has(headers, "keep-alive")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn req(s: &str) -> Result<Option<ParsedRequest>> {
+        parse_request(s.as_bytes(), &Limits::default())
+    }
+
+    fn kind(r: Result<Option<ParsedRequest>>) -> ErrorKind {
+        r.unwrap_err().kind().clone()
+    }
+
+    #[test]
+    fn parses_a_simple_get() {
+        let p = req("GET /x HTTP/1.1\r\nHost: a\r\nX: 1 \r\n\r\nrest")
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.head.method(), Method::GET);
+        assert_eq!(p.head.headers()["x"], "1");
+        assert_eq!(p.head_len, 35);
+        assert_eq!(p.body, BodyLength::Fixed(0));
+    }
+
+    #[test]
+    fn incomplete_is_none() {
+        assert!(req("GET /x HTTP/1.1\r\nHost: a\r\n").unwrap().is_none());
+        assert!(req("GET /x HT").unwrap().is_none());
+        assert!(req("").unwrap().is_none());
+    }
+
+    #[test]
+    fn rejects_bare_lf_and_cr() {
+        assert_eq!(
+            kind(req("GET / HTTP/1.1\nHost: a\r\n\r\n")),
+            ErrorKind::Malformed(Malformed::BareLineEnd)
+        );
+        assert_eq!(
+            kind(req("GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n")),
+            ErrorKind::Malformed(Malformed::BareLineEnd)
+        );
+    }
+
+    #[test]
+    fn framing_rules() {
+        assert_eq!(
+            kind(req("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")),
+            ErrorKind::Malformed(Malformed::ContentLengthWithTransferEncoding)
+        );
+        assert_eq!(
+            kind(req(
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
+            )),
+            ErrorKind::Malformed(Malformed::TransferEncoding)
+        );
+        assert_eq!(
+            kind(req(
+                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo, chunked\r\n\r\n"
+            )),
+            ErrorKind::Malformed(Malformed::UnknownTransferCoding)
+        );
+        let p = req("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.body, BodyLength::Fixed(5));
+        assert_eq!(
+            kind(req(
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+            )),
+            ErrorKind::Malformed(Malformed::ContentLength)
+        );
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            kind(req("GET / HTTP/2.0\r\nHost: a\r\n\r\n")),
+            ErrorKind::Malformed(Malformed::UnsupportedVersion)
+        );
+        assert_eq!(
+            kind(req("GET / HTTP/x\r\nHost: a\r\n\r\n")),
+            ErrorKind::Malformed(Malformed::Version)
+        );
+    }
+
+    #[test]
+    fn target_forms() {
+        assert!(req("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n")
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            kind(req("CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n")),
+            ErrorKind::Malformed(Malformed::Target)
+        );
+        assert!(req("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            kind(req("GET * HTTP/1.1\r\nHost: a\r\n\r\n")),
+            ErrorKind::Malformed(Malformed::Target)
+        );
+        let p = req("GET http://a HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            p.head.extensions().get::<RawTarget>().unwrap().0,
+            "http://a"
+        );
+    }
+
+    #[test]
+    fn limits_apply_before_the_head_ends() {
+        let limits = Limits {
+            max_start_line: 10,
+            ..Limits::default()
+        };
+        let e = parse_request(b"GET /aaaaaaaaaaaaaaaa", &limits).unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Limit(Limit::RequestLine));
+        let limits = Limits {
+            max_head_bytes: 30,
+            ..Limits::default()
+        };
+        let e =
+            parse_request(b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: aaaaaaaaa", &limits).unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Limit(Limit::HeaderBytes));
+    }
+
+    #[test]
+    fn response_obs_fold_is_unfolded() {
+        let r = parse_response(b"HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", &Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.head.headers()["x"], "a   b");
+    }
+}
