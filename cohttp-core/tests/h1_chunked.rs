@@ -100,7 +100,24 @@ fn chunked_rejects_empty_size() {
 
 #[test]
 fn chunked_rejects_text_after_size_without_semicolon() {
-    chunked_fails(b"2 erfrferferf\r\naa\r\n0\r\n\r\n", malformed(ChunkSize), 400);
+    // After the size only BWS then `;` may follow: the text is a malformed extension.
+    chunked_fails(b"2 erfrferferf\r\naa\r\n0\r\n\r\n", malformed(ChunkExtension), 400);
+}
+
+#[test]
+fn chunked_accepts_whitespace_after_size_without_extension() {
+    // Deliberate leniency: by RFC 9112 §7.1.1 BWS only precedes `;`, but trailing
+    // whitespace after the size leaves no doubt about the size (h11 accepts it too), and a
+    // hop that refuses it cannot be desynchronised by our accepting it.
+    let o = chunked_ok(b"5 \r\nhello\r\n0\t\r\n\r\n");
+    assert_eq!(body(&o), b"hello");
+}
+
+#[test]
+fn chunked_accepts_size_with_many_leading_zeros() {
+    // 1*HEXDIG: the value decides overflow, not the digit count.
+    let o = chunked_ok(b"000000000000000000005\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(body(&o), b"hello");
 }
 
 #[test]

@@ -120,7 +120,7 @@ proptest! {
                 prop::collection::vec(any::<u8>(), 1..200),
                 0usize..3,          // leading zeros
                 any::<bool>(),      // upper-case hex
-                prop::collection::vec(("[a-z!#$%&'*+.^_`|~0-9-]{1,6}", prop::option::of("[a-z0-9]{1,5}|\"[ a-z;=\\\\]{0,6}\"")), 0..3),
+                prop::collection::vec(("[a-z!#$%&'*+.^_`|~0-9-]{1,6}", prop::option::of("[a-z0-9]{1,5}|\"([ a-z;=]|\\\\[\"\\\\a-z]){0,6}\"")), 0..3),
             ),
             0..8,
         ),

@@ -70,7 +70,9 @@ rejects! {
     request_rejects_request_line_without_target:
         b"GET HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(StartLine), 400;
     request_rejects_empty_method:
-        b" / HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(Method), 400;
+        b" / HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(StartLine), 400;
+    request_rejects_asterisk_with_extension_method:
+        b"M-SEARCH * HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(Target), 400;
     request_rejects_invalid_token_char_in_method:
         b"G@T / HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(Method), 400;
     request_rejects_non_ascii_method:
@@ -87,7 +89,7 @@ fn request_accepts_lowercase_method_as_extension_method() {
 
 #[test]
 fn request_accepts_extension_method_with_token_chars() {
-    let r = request_ok(b"M-SEARCH! * HTTP/1.1\r\nHost: a\r\n\r\n");
+    let r = request_ok(b"M-SEARCH! / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_eq!(r.method, "M-SEARCH!");
 }
 
@@ -209,8 +211,10 @@ rejects! {
         b"GET / HTTP/1.1\r\nHost : a\r\n\r\n" => malformed(HeaderName), 400;
     request_rejects_tab_before_colon:
         b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length\t: 0\r\n\r\n" => malformed(HeaderName), 400;
+    /// §2.2: whitespace between the start line and the first field: refused, as obs-fold
+    /// with nothing to fold onto.
     request_rejects_leading_whitespace_on_first_header_line:
-        b"GET / HTTP/1.1\r\n Host: a\r\n\r\n" => malformed(HeaderName), 400;
+        b"GET / HTTP/1.1\r\n Host: a\r\n\r\n" => malformed(ObsFold), 400;
     request_rejects_obs_fold:
         b"GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n c\r\n\r\n" => malformed(ObsFold), 400;
     request_rejects_obs_fold_with_tab:
