@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod body;
+pub mod client;
 pub mod error;
 pub mod h1;
 pub mod runtime;
