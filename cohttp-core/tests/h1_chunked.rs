@@ -29,7 +29,9 @@ fn chunked_two_chunks_and_last_chunk() {
 
 #[test]
 fn chunked_hex_sizes_in_either_case() {
-    let o = chunked_ok(b"A\r\n0123456789\r\na\r\nabcdefghij\r\n1F\r\n0123456789012345678901234567890\r\n0\r\n\r\n");
+    let o = chunked_ok(
+        b"A\r\n0123456789\r\na\r\nabcdefghij\r\n1F\r\n0123456789012345678901234567890\r\n0\r\n\r\n",
+    );
     assert_eq!(o.data.len(), 10 + 10 + 31);
 }
 
@@ -80,7 +82,11 @@ fn chunked_rejects_0x_prefix() {
 #[test]
 fn chunked_rejects_size_overflow() {
     // 17 significant hex digits do not fit in 64 bits.
-    chunked_fails(b"10000000000000000\r\nhello\r\n0\r\n\r\n", malformed(ChunkSize), 400);
+    chunked_fails(
+        b"10000000000000000\r\nhello\r\n0\r\n\r\n",
+        malformed(ChunkSize),
+        400,
+    );
 }
 
 #[test]
@@ -101,7 +107,11 @@ fn chunked_rejects_empty_size() {
 #[test]
 fn chunked_rejects_text_after_size_without_semicolon() {
     // After the size only BWS then `;` may follow: the text is a malformed extension.
-    chunked_fails(b"2 erfrferferf\r\naa\r\n0\r\n\r\n", malformed(ChunkExtension), 400);
+    chunked_fails(
+        b"2 erfrferferf\r\naa\r\n0\r\n\r\n",
+        malformed(ChunkExtension),
+        400,
+    );
 }
 
 #[test]
@@ -175,7 +185,11 @@ fn chunked_rejects_unterminated_quoted_extension() {
 
 #[test]
 fn chunked_rejects_control_char_in_extension() {
-    chunked_fails(b"5;a=b\x01c\r\nhello\r\n0\r\n\r\n", malformed(ChunkExtension), 400);
+    chunked_fails(
+        b"5;a=b\x01c\r\nhello\r\n0\r\n\r\n",
+        malformed(ChunkExtension),
+        400,
+    );
 }
 
 fn small_ext_limits() -> Limits {
@@ -321,7 +335,12 @@ fn chunked_cut_inside_data_is_truncated_on_close() {
 
 #[test]
 fn chunked_cut_before_final_crlf_is_truncated_on_close() {
-    let r = decode_all_ways(Len::Chunked, b"5\r\nhello\r\n0\r\n", &Limits::default(), true);
+    let r = decode_all_ways(
+        Len::Chunked,
+        b"5\r\nhello\r\n0\r\n",
+        &Limits::default(),
+        true,
+    );
     assert_eq!(r.unwrap_err().kind, malformed(TruncatedBody));
 }
 
@@ -349,7 +368,13 @@ fn fixed_body_cut_short_is_truncated_on_close() {
 
 #[test]
 fn close_delimited_body_ends_at_close() {
-    let o = decode_all_ways(Len::Close, b"all of it\r\n0\r\n\r\n", &Limits::default(), true).unwrap();
+    let o = decode_all_ways(
+        Len::Close,
+        b"all of it\r\n0\r\n\r\n",
+        &Limits::default(),
+        true,
+    )
+    .unwrap();
     assert_eq!(body(&o), b"all of it\r\n0\r\n\r\n");
     assert!(o.done);
 }

@@ -175,7 +175,13 @@ enum Framing {
 
 fn spec() -> impl Strategy<Value = Spec> {
     (
-        prop::sample::select(vec![Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH]),
+        prop::sample::select(vec![
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+        ]),
         "(/[a-zA-Z0-9._~%-]{0,8}){1,3}(\\?[a-z0-9=&]{0,10})?",
         prop::collection::vec(("x-[a-z]{1,10}", "[!-~]([ -~]{0,20}[!-~])?"), 0..5),
         prop::collection::vec(any::<u8>(), 0..300),
@@ -187,7 +193,15 @@ fn spec() -> impl Strategy<Value = Spec> {
                 Framing::None => Vec::new(),
                 _ => body,
             };
-            Spec { method, path, fields, body, framing, part, close: false }
+            Spec {
+                method,
+                path,
+                fields,
+                body,
+                framing,
+                part,
+                close: false,
+            }
         })
 }
 

@@ -342,7 +342,8 @@ fn request_accepts_identical_content_length_list() {
 
 #[test]
 fn request_accepts_identical_duplicate_content_lengths() {
-    let r = request_ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n");
+    let r =
+        request_ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n");
     assert_eq!(r.body, Len::Fixed(5));
 }
 
@@ -354,7 +355,8 @@ fn request_accepts_content_length_with_leading_zeros() {
 
 #[test]
 fn request_accepts_largest_content_length() {
-    let r = request_ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n");
+    let r =
+        request_ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n");
     assert_eq!(r.body, Len::Fixed(u64::MAX));
 }
 
@@ -370,7 +372,8 @@ fn request_get_with_content_length_has_a_body() {
 #[test]
 fn request_without_length_has_no_body_and_next_bytes_are_a_request() {
     // §6.3 rule 7: a request with neither CL nor TE has a zero-length body.
-    let (msgs, end) = requests(b"POST /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+    let (msgs, end) =
+        requests(b"POST /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_eq!(end, End::Clean);
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].head.body, Len::Fixed(0));
@@ -434,9 +437,8 @@ fn request_accepts_chunked_with_surrounding_whitespace() {
 fn request_underscore_transfer_encoding_is_not_framing() {
     // `Transfer_Encoding` is a valid but different field name: it frames nothing, so the
     // chunked-looking bytes after the head are the next (here malformed) request.
-    let (msgs, end) = requests(
-        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n0\r\n\r\n",
-    );
+    let (msgs, end) =
+        requests(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n0\r\n\r\n");
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].head.body, Len::Fixed(0));
     assert!(matches!(end, End::Failed(_)), "{end:?}");
@@ -470,13 +472,23 @@ fn small_limits() -> Limits {
 #[test]
 fn request_line_over_limit_is_414() {
     let line = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(40));
-    request_fails_with(line.as_bytes(), &small_limits(), limit(Limit::RequestLine), 414);
+    request_fails_with(
+        line.as_bytes(),
+        &small_limits(),
+        limit(Limit::RequestLine),
+        414,
+    );
 }
 
 #[test]
 fn request_line_over_limit_fails_before_the_line_ends() {
     let line = format!("GET /{}", "a".repeat(40));
-    request_fails_with(line.as_bytes(), &small_limits(), limit(Limit::RequestLine), 414);
+    request_fails_with(
+        line.as_bytes(),
+        &small_limits(),
+        limit(Limit::RequestLine),
+        414,
+    );
 }
 
 #[test]
@@ -499,26 +511,42 @@ fn request_with_too_many_headers_is_431() {
 
 #[test]
 fn request_with_as_many_headers_as_allowed_parses() {
-    let r = request_ok_with(b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n", &small_limits());
+    let r = request_ok_with(
+        b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n",
+        &small_limits(),
+    );
     assert_eq!(r.headers.len(), 3);
 }
 
 #[test]
 fn request_head_over_byte_limit_is_431() {
     let head = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", "v".repeat(80));
-    request_fails_with(head.as_bytes(), &small_limits(), limit(Limit::HeaderBytes), 431);
+    request_fails_with(
+        head.as_bytes(),
+        &small_limits(),
+        limit(Limit::HeaderBytes),
+        431,
+    );
 }
 
 #[test]
 fn request_incomplete_head_over_byte_limit_fails_at_once() {
     let head = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}", "v".repeat(100));
-    request_fails_with(head.as_bytes(), &small_limits(), limit(Limit::HeaderBytes), 431);
+    request_fails_with(
+        head.as_bytes(),
+        &small_limits(),
+        limit(Limit::HeaderBytes),
+        431,
+    );
 }
 
 #[test]
 fn request_head_exactly_at_byte_limit_parses_with_body_after_it() {
     let pad = 96 - b"GET / HTTP/1.1\r\nHost: a\r\nX: \r\n\r\n".len();
-    let head = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", "v".repeat(pad));
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n",
+        "v".repeat(pad)
+    );
     assert_eq!(head.len(), 96);
     let mut input = head.into_bytes();
     input.extend_from_slice(b"GET / HTTP/1.1\r\n");
@@ -540,12 +568,16 @@ fn request_http11_keeps_alive_by_default() {
 
 #[test]
 fn request_http11_close_token_ends_connection() {
-    assert!(!keep_alive(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+    assert!(!keep_alive(
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    ));
 }
 
 #[test]
 fn request_close_token_found_case_insensitively_in_list() {
-    assert!(!keep_alive(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, Close\r\n\r\n"));
+    assert!(!keep_alive(
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, Close\r\n\r\n"
+    ));
 }
 
 #[test]
@@ -557,7 +589,9 @@ fn request_close_token_found_in_second_connection_field() {
 
 #[test]
 fn request_token_containing_close_is_not_close() {
-    assert!(keep_alive(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: closed, xclose\r\n\r\n"));
+    assert!(keep_alive(
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: closed, xclose\r\n\r\n"
+    ));
 }
 
 #[test]
@@ -567,13 +601,19 @@ fn request_http10_closes_by_default() {
 
 #[test]
 fn request_http10_keep_alive_token_keeps_alive() {
-    assert!(keep_alive(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
+    assert!(keep_alive(
+        b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"
+    ));
 }
 
 #[test]
 fn request_close_wins_over_keep_alive() {
-    assert!(!keep_alive(b"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"));
-    assert!(!keep_alive(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n"));
+    assert!(!keep_alive(
+        b"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"
+    ));
+    assert!(!keep_alive(
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n"
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -581,13 +621,17 @@ fn request_close_wins_over_keep_alive() {
 
 #[test]
 fn request_expect_100_continue_is_detected() {
-    let r = request_ok(b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+    let r = request_ok(
+        b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+    );
     assert!(r.expect_continue);
 }
 
 #[test]
 fn request_expect_100_continue_is_case_insensitive() {
-    let r = request_ok(b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nexpect: 100-Continue\r\n\r\n");
+    let r = request_ok(
+        b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nexpect: 100-Continue\r\n\r\n",
+    );
     assert!(r.expect_continue);
 }
 
@@ -600,7 +644,9 @@ fn request_expect_in_http10_is_ignored() {
 
 #[test]
 fn request_other_expectation_is_not_continue() {
-    let r = request_ok(b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continuez\r\n\r\n");
+    let r = request_ok(
+        b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continuez\r\n\r\n",
+    );
     assert!(!r.expect_continue);
 }
 
@@ -655,7 +701,10 @@ fn request_smuggled_cl_te_request_is_refused_not_split() {
     assert!(msgs.is_empty());
     assert!(matches!(
         end,
-        End::Failed(Failure { kind: ErrorKind::Malformed(ContentLengthWithTransferEncoding), .. })
+        End::Failed(Failure {
+            kind: ErrorKind::Malformed(ContentLengthWithTransferEncoding),
+            ..
+        })
     ));
 }
 
@@ -689,7 +738,10 @@ fn write_request_head_is_exact() {
     headers.append("x-a", HeaderValue::from_static("1"));
     let mut out = Vec::new();
     write_request_head(&Method::POST, "/p?q", Version::HTTP_11, &headers, &mut out).unwrap();
-    assert_eq!(out, b"POST /p?q HTTP/1.1\r\nhost: example.com\r\nx-a: 1\r\n\r\n");
+    assert_eq!(
+        out,
+        b"POST /p?q HTTP/1.1\r\nhost: example.com\r\nx-a: 1\r\n\r\n"
+    );
     let r = request_ok(&out);
     assert_eq!(r.uri, "/p?q");
 }

@@ -122,7 +122,10 @@ fn response_obs_fold_is_replaced_with_space() {
     let v = r.values("x-long");
     assert_eq!(v.len(), 1);
     let text = std::str::from_utf8(v[0]).unwrap();
-    assert_eq!(text.split_ascii_whitespace().collect::<Vec<_>>(), ["a", "b", "c"]);
+    assert_eq!(
+        text.split_ascii_whitespace().collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
     assert!(!v[0].contains(&b'\r') && !v[0].contains(&b'\n'));
 }
 
@@ -139,7 +142,10 @@ fn response_head_has_no_body_even_with_content_length() {
 #[test]
 fn response_head_has_no_body_even_when_chunked() {
     assert_eq!(
-        length(Method::HEAD, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        length(
+            Method::HEAD,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ),
         Len::Fixed(0)
     );
 }
@@ -147,7 +153,10 @@ fn response_head_has_no_body_even_when_chunked() {
 #[test]
 fn response_204_has_no_body_even_with_content_length() {
     assert_eq!(
-        length(Method::GET, b"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"),
+        length(
+            Method::GET,
+            b"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"
+        ),
         Len::Fixed(0)
     );
 }
@@ -155,7 +164,10 @@ fn response_204_has_no_body_even_with_content_length() {
 #[test]
 fn response_304_has_no_body_even_with_content_length() {
     assert_eq!(
-        length(Method::GET, b"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"),
+        length(
+            Method::GET,
+            b"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"
+        ),
         Len::Fixed(0)
     );
 }
@@ -173,7 +185,10 @@ fn response_1xx_has_no_body() {
 #[test]
 fn response_2xx_to_connect_has_no_body() {
     assert_eq!(
-        length(Method::CONNECT, b"HTTP/1.1 200 Connection Established\r\nContent-Length: 10\r\n\r\n"),
+        length(
+            Method::CONNECT,
+            b"HTTP/1.1 200 Connection Established\r\nContent-Length: 10\r\n\r\n"
+        ),
         Len::Fixed(0)
     );
 }
@@ -181,7 +196,10 @@ fn response_2xx_to_connect_has_no_body() {
 #[test]
 fn response_non_2xx_to_connect_has_a_body() {
     assert_eq!(
-        length(Method::CONNECT, b"HTTP/1.1 407 Proxy Auth\r\nContent-Length: 5\r\n\r\n"),
+        length(
+            Method::CONNECT,
+            b"HTTP/1.1 407 Proxy Auth\r\nContent-Length: 5\r\n\r\n"
+        ),
         Len::Fixed(5)
     );
 }
@@ -189,7 +207,10 @@ fn response_non_2xx_to_connect_has_a_body() {
 #[test]
 fn response_final_chunked_coding_is_chunked() {
     assert_eq!(
-        length(Method::GET, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"),
+        length(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
+        ),
         Len::Chunked
     );
 }
@@ -197,11 +218,17 @@ fn response_final_chunked_coding_is_chunked() {
 #[test]
 fn response_transfer_encoding_not_ending_in_chunked_is_close_delimited() {
     assert_eq!(
-        length(Method::GET, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+        length(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
+        ),
         Len::Close
     );
     assert_eq!(
-        length(Method::GET, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"),
+        length(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"
+        ),
         Len::Close
     );
 }
@@ -214,7 +241,10 @@ fn response_without_length_is_close_delimited() {
 #[test]
 fn response_identical_content_length_list_is_accepted() {
     assert_eq!(
-        length(Method::GET, b"HTTP/1.1 200 OK\r\nContent-Length: 7, 7\r\n\r\n"),
+        length(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 7, 7\r\n\r\n"
+        ),
         Len::Fixed(7)
     );
 }
@@ -265,7 +295,9 @@ fn response_http11_keeps_alive_by_default() {
 
 #[test]
 fn response_http11_close_token_in_list_ends_connection() {
-    assert!(!keep_alive(b"HTTP/1.1 200 OK\r\nConnection: Upgrade, cLoSe\r\n\r\n"));
+    assert!(!keep_alive(
+        b"HTTP/1.1 200 OK\r\nConnection: Upgrade, cLoSe\r\n\r\n"
+    ));
 }
 
 #[test]
@@ -275,7 +307,9 @@ fn response_http10_closes_by_default() {
 
 #[test]
 fn response_http10_keep_alive_token_keeps_alive() {
-    assert!(keep_alive(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"));
+    assert!(keep_alive(
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -288,7 +322,13 @@ fn response_stream_interim_then_final_then_head_then_chunked() {
         HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n\
         HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\nT: 1\r\n\r\n\
         HTTP/1.1 204 No Content\r\n\r\n";
-    let methods = [Method::PUT, Method::PUT, Method::HEAD, Method::POST, Method::DELETE];
+    let methods = [
+        Method::PUT,
+        Method::PUT,
+        Method::HEAD,
+        Method::POST,
+        Method::DELETE,
+    ];
     let (msgs, end) = responses(input, &methods);
     assert_eq!(end, End::Clean);
     let got: Vec<(u16, &[u8])> = msgs
@@ -297,7 +337,13 @@ fn response_stream_interim_then_final_then_head_then_chunked() {
         .collect();
     assert_eq!(
         got,
-        [(100, &b""[..]), (200, b"abc"), (200, b""), (201, b"xyz"), (204, b"")]
+        [
+            (100, &b""[..]),
+            (200, b"abc"),
+            (200, b""),
+            (201, b"xyz"),
+            (204, b"")
+        ]
     );
     assert_eq!(msgs[3].trailers, vec![("t".to_owned(), b"1".to_vec())]);
 }
@@ -310,7 +356,10 @@ fn response_close_delimited_body_runs_to_the_close() {
     );
     assert_eq!(end, End::Clean);
     assert_eq!(msgs.len(), 1);
-    assert_eq!(msgs[0].body, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    assert_eq!(
+        msgs[0].body,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+    );
 }
 
 #[test]

@@ -520,7 +520,11 @@ fn read_stream<H: Clone>(
                         Ok(None) => break,
                         Ok(Some((h, head_len, len))) => {
                             let _ = buf.split_to(head_len);
-                            state = State::Body(h, Decoder::new(len.to_body_length(), limits), Vec::new());
+                            state = State::Body(
+                                h,
+                                Decoder::new(len.to_body_length(), limits),
+                                Vec::new(),
+                            );
                         }
                         Err(f) => return (out, End::Failed(f)),
                     }
@@ -599,10 +603,12 @@ pub fn requests_in_pieces(
     limits: &Limits,
 ) -> (Vec<Message<Req>>, End) {
     read_stream(input, pieces, limits, |b, _| {
-        parse_req(b, limits).map(|o| o.map(|(r, l)| {
-            let len = r.body;
-            (r, l, len)
-        }))
+        parse_req(b, limits).map(|o| {
+            o.map(|(r, l)| {
+                let len = r.body;
+                (r, l, len)
+            })
+        })
     })
 }
 
