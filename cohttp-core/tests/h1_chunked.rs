@@ -1,15 +1,15 @@
 //! Body vectors for the `h1` decoder and encoder: chunked framing (RFC 9112 §7.1) —
 //! sizes, extensions, the CRLF after data, trailers, limits — and fixed-length and
 //! close-delimited bodies. Every decode also runs byte by byte and cut at each point
-//! (see `common`), with the same data, trailers, leftover bytes and error.
+//! (see `wire`), with the same data, trailers, leftover bytes and error.
 
-mod common;
+mod wire;
 
 use cohttp_core::body::TransferEncoding;
 use cohttp_core::h1::{Encoder, Limits};
 use cohttp_core::{Limit, Malformed::*};
-use common::*;
 use http::{HeaderMap, HeaderValue};
+use wire::*;
 
 fn body(o: &BodyOutcome) -> &[u8] {
     &o.data

@@ -10,13 +10,13 @@
 //!   splits of the stream, gives the same sequence of requests and bodies as was written
 //!   and as the whole buffer gives.
 
-mod common;
+mod wire;
 
 use cohttp_core::body::TransferEncoding;
 use cohttp_core::h1::{write_request_head, Encoder, Limits};
-use common::*;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Version};
 use proptest::prelude::*;
+use wire::*;
 
 fn pieces() -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(1usize..64, 0..64)

@@ -1,16 +1,16 @@
 //! Request vectors for the `h1` parser: malformed and edge-case request heads and
 //! request streams, each with its exact outcome (parsed fields, or the error kind and the
-//! status a server answers), each also run byte by byte (see `common`).
+//! status a server answers), each also run byte by byte (see `wire`).
 //!
 //! Cases are grouped by RFC 9112 section. Cases learnt from llhttp's and h11's test
 //! suites, hyper's server tests and the HTTP Garden's findings; the tests are ours.
 
-mod common;
+mod wire;
 
 use cohttp_core::h1::{write_request_head, Limits};
 use cohttp_core::{ErrorKind, Limit, Malformed::*};
-use common::*;
 use http::{HeaderMap, HeaderValue, Method, Version};
+use wire::*;
 
 /// One named test per rejected request head: `name: bytes => kind, status;`.
 macro_rules! rejects {

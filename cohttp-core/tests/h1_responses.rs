@@ -1,14 +1,14 @@
 //! Response vectors for the `h1` parser: status lines, header rules, persistence and the
 //! message body length of RFC 9112 §6.3 for each kind of response (HEAD, 1xx, 204, 304,
 //! 2xx to CONNECT, chunked, close-delimited), each with its exact outcome and each also
-//! run byte by byte (see `common`).
+//! run byte by byte (see `wire`).
 
-mod common;
+mod wire;
 
 use cohttp_core::h1::write_response_head;
 use cohttp_core::{Limit, Malformed::*};
-use common::*;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
+use wire::*;
 
 macro_rules! rejects {
     ($($(#[$m:meta])* $name:ident: $input:expr => $kind:expr, $status:literal;)*) => {$(
