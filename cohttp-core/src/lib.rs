@@ -23,6 +23,8 @@ pub mod client;
 pub mod error;
 pub mod h1;
 pub mod runtime;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use body::Body;
 pub use error::{Error, ErrorKind, Limit, Malformed, Result};

@@ -6,7 +6,7 @@
 //! seed gives the same interleaving. Nothing here uses threads or real time, and nothing
 //! here advances the clock: that is the run loop's decision when no task is ready.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -44,14 +44,24 @@ struct State {
 /// Ids of woken tasks, in the order they were woken, without duplicates.
 #[derive(Default)]
 struct ReadyQueue {
-    ids: Mutex<Vec<u64>>,
+    ids: Mutex<Ready>,
+}
+
+#[derive(Default)]
+struct Ready {
+    order: Vec<u64>,
+    queued: HashSet<u64>,
 }
 
 impl ReadyQueue {
+    fn lock(&self) -> MutexGuard<'_, Ready> {
+        self.ids.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn push(&self, id: u64) {
-        let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
-        if !ids.contains(&id) {
-            ids.push(id);
+        let mut r = self.lock();
+        if r.queued.insert(id) {
+            r.order.push(id);
         }
     }
 }
@@ -79,13 +89,10 @@ pub(crate) struct Running<'a> {
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         self.exec.lock().running = false;
-        let mut ids = self
-            .exec
-            .ready
-            .ids
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        ids.retain(|&id| id != MAIN);
+        let mut r = self.exec.ready.lock();
+        if r.queued.remove(&MAIN) {
+            r.order.retain(|&id| id != MAIN);
+        }
     }
 }
 
@@ -154,17 +161,15 @@ impl Executor {
 
     /// Removes and returns one ready id, chosen by the seeded generator.
     pub(crate) fn pick(&self) -> Option<u64> {
-        let mut ids = self
-            .ready
-            .ids
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if ids.is_empty() {
+        let mut r = self.ready.lock();
+        if r.order.is_empty() {
             return None;
         }
-        let len = ids.len() as u64;
-        let i = (self.lock().rng.below(len) as usize).min(ids.len() - 1);
-        Some(ids.swap_remove(i))
+        let len = r.order.len();
+        let i = (self.lock().rng.below(len as u64) as usize).min(len - 1);
+        let id = r.order.swap_remove(i);
+        r.queued.remove(&id);
+        Some(id)
     }
 
     /// Counts one step against the budget; panics with the trace tail past it.
