@@ -193,7 +193,7 @@ fn cache_never_chooses_a_closed_connection() {
     let sim = Sim::new(7);
     // The server closes every connection after its first answer.
     let handler = Arc::new(|req: &cache_support::Seen| {
-        Answer::new(200, format!("{}", req.target)).header("connection", "close")
+        Answer::new(200, req.target.clone()).header("connection", "close")
     });
     let server = serve(&sim, "sel.test", 80, handler);
     let cache = Cache::new(&sim.runtime(), CacheConfig::new().parallel(1));

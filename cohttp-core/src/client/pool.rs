@@ -145,7 +145,7 @@ impl Slot {
 /// What the choice came to.
 enum Choice {
     Use(Connection),
-    Create(ConnectionConfig),
+    Create(Box<ConnectionConfig>),
     Wait(BoxFuture<'static, ()>),
 }
 
@@ -183,7 +183,7 @@ impl Pool {
             match self.inner.choose(key) {
                 Choice::Use(conn) => return Ok(conn),
                 Choice::Wait(changed) => changed.await,
-                Choice::Create(config) => return self.create(key, config).await,
+                Choice::Create(config) => return self.create(key, *config).await,
             }
         }
     }
@@ -271,7 +271,9 @@ impl Inner {
         if slot.conns.len() + slot.connecting < self.config.parallel {
             slot.connecting += 1;
             let persistent = if slot.persistent { Some(true) } else { None };
-            return Choice::Create(self.config.connection.clone().persistent(persistent));
+            return Choice::Create(Box::new(
+                self.config.connection.clone().persistent(persistent),
+            ));
         }
         let shallowest = slot
             .conns
