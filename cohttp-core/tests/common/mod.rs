@@ -44,6 +44,8 @@ pub enum Reply {
     RawThenClose(Vec<u8>),
     /// Close the connection without answering.
     Close,
+    /// Write nothing for this request (an earlier reply already answered it).
+    Nothing,
 }
 
 pub type Handler = Arc<Mutex<dyn FnMut(&Req) -> Reply + Send>>;
@@ -209,6 +211,7 @@ async fn serve_conn(
                 return;
             }
             Reply::Close => return,
+            Reply::Nothing => {}
         }
     }
 }
