@@ -66,12 +66,7 @@ fn pipelined_burst_delivered_one_byte_per_write_gets_the_same_responses() {
 #[test]
 fn responses_coalesce_up_to_the_buffered_response_limit() {
     let sim = Sim::new(3);
-    let server = TestServer::start(
-        &sim,
-        "limit",
-        app(),
-        config().max_buffered_responses(10),
-    );
+    let server = TestServer::start(&sim, "limit", app(), config().max_buffered_responses(10));
     let (requests, expected) = burst(100);
     let got = sim.block_on(async {
         let mut io = server.connect().await;
@@ -206,7 +201,11 @@ fn stream_body_is_sent_chunked() {
     let server = TestServer::start(&sim, "chunked", app(), config());
     let got = sim.block_on(async {
         let mut io = server.connect().await;
-        send(&mut io, b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        send(
+            &mut io,
+            b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
         read_to_end(&mut io).await
     });
     assert_eq!(
@@ -301,7 +300,11 @@ fn unread_chunked_body_within_the_drain_limit_is_drained() {
         let first = reader.response(&mut io, &Method::POST).await.unwrap();
         assert_eq!(first.body, "ignored");
         // The rest of the body comes after the response; the server drains it.
-        send(&mut io, b"3\r\nabc\r\n0\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        send(
+            &mut io,
+            b"3\r\nabc\r\n0\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .await;
         reader.response(&mut io, &Method::GET).await.unwrap().body
     });
     assert_eq!(got, "GET /after");
@@ -328,7 +331,11 @@ fn expect_continue_sent_when_the_handler_reads_the_body() {
         io.read_exact(&mut got).await.unwrap();
         assert_eq!(String::from_utf8(got).unwrap(), final_);
         // The connection goes on.
-        send(&mut io, b"GET /z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        send(
+            &mut io,
+            b"GET /z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
         let rest = read_to_end(&mut io).await;
         assert!(rest.ends_with("GET /z"), "{rest}");
     });
@@ -355,12 +362,8 @@ fn expect_continue_not_sent_when_the_handler_answers_without_reading() {
     );
 }
 
-fn upgrade_handler(
-    _conn: ConnInfo,
-    req: Request<()>,
-    body: Body,
-) -> impl std::future::Future<Output = Result<Reply, Error>> + Send {
-    async move {
+async fn upgrade_handler(_conn: ConnInfo, req: Request<()>, body: Body) -> Result<Reply, Error> {
+    {
         drop(body);
         if req.uri().path() != "/upgrade" {
             return Ok(cohttp_core::server::respond_string(StatusCode::OK, "plain").into());

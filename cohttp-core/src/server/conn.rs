@@ -70,7 +70,9 @@ const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// Locks the shared state of a connection. Only the server's own non-blocking code
 /// runs under this lock, so a poisoned lock is still consistent and is used as is.
 pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The state of one connection shared by its loop, the current request body and an
@@ -307,9 +309,9 @@ impl Stream for RequestBody {
             let mut shared = lock(&this.shared);
             if shared.generation != this.generation {
                 this.done = true;
-                return Poll::Ready(Some(Err(Error::closed().with_context(
-                    "request body read after its response was sent",
-                ))));
+                return Poll::Ready(Some(Err(
+                    Error::closed().with_context("request body read after its response was sent")
+                )));
             }
             let polled = shared.poll_body(cx);
             if polled.is_pending() && this.timer.is_none() {
@@ -373,7 +375,9 @@ enum Head {
 enum Step {
     Continue,
     /// Close, lingering (reading and discarding) when the peer may still be sending.
-    Close { linger: bool },
+    Close {
+        linger: bool,
+    },
     Broken,
 }
 
@@ -637,10 +641,7 @@ impl<H: Handler> Conn<H> {
             }
         };
         match reply {
-            Reply::Response(response) => {
-                self.respond(response, version, is_head, keep_alive)
-                    .await
-            }
+            Reply::Response(response) => self.respond(response, version, is_head, keep_alive).await,
             Reply::Expert(expert) => self.expert(expert).await,
         }
     }
@@ -855,11 +856,7 @@ impl<H: Handler> Conn<H> {
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(SendError::Body(e))),
                 Poll::Ready(None) => {
                     let mut s = lock(shared);
-                    return Poll::Ready(
-                        encoder
-                            .finish(None, &mut s.wbuf)
-                            .map_err(SendError::Body),
-                    );
+                    return Poll::Ready(encoder.finish(None, &mut s.wbuf).map_err(SendError::Body));
                 }
                 Poll::Pending => {
                     let mut s = lock(shared);
@@ -1001,7 +998,10 @@ impl<H: Handler> Conn<H> {
             return;
         }
         let deadline = self.rt.now() + self.config.write_timeout;
-        match self.wait(deadline, false, |s, cx| s.poll_half_close(cx)).await {
+        match self
+            .wait(deadline, false, |s, cx| s.poll_half_close(cx))
+            .await
+        {
             Waited::Done(Ok(())) => {}
             _ => return,
         }

@@ -195,10 +195,13 @@ pub async fn respond_file(rt: &Runtime, path: impl Into<PathBuf>) -> Result<Resp
                 let mut file = file;
                 let mut buf = vec![0u8; want];
                 let n = file.read(&mut buf);
-                (file, n.map(|n| {
-                    buf.truncate(n);
-                    buf
-                }))
+                (
+                    file,
+                    n.map(|n| {
+                        buf.truncate(n);
+                        buf
+                    }),
+                )
             })
             .await;
         match read {
@@ -239,8 +242,14 @@ mod tests {
 
     #[test]
     fn content_types_by_extension() {
-        assert_eq!(content_type(Path::new("a.HTML")), "text/html; charset=utf-8");
-        assert_eq!(content_type(Path::new("a.tar.gz")), "application/octet-stream");
+        assert_eq!(
+            content_type(Path::new("a.HTML")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            content_type(Path::new("a.tar.gz")),
+            "application/octet-stream"
+        );
         assert_eq!(content_type(Path::new("noext")), "application/octet-stream");
     }
 }

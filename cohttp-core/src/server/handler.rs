@@ -198,10 +198,7 @@ impl fmt::Debug for Upgraded {
 }
 
 impl Upgraded {
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Shared) -> Poll<io::Result<T>>,
-    ) -> Poll<io::Result<T>> {
+    fn with<T>(&self, f: impl FnOnce(&mut Shared) -> Poll<io::Result<T>>) -> Poll<io::Result<T>> {
         let mut shared = crate::server::conn::lock(&self.shared);
         if shared.generation != self.generation {
             return Poll::Ready(Err(io::Error::new(

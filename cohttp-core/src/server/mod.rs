@@ -25,7 +25,7 @@
 //!
 //! ```
 //! use cohttp_core::runtime::{Addr, Ctx, Endpoint};
-//! use cohttp_core::server::{respond, serve, ConnInfo, ServerConfig};
+//! use cohttp_core::server::{respond, serve_listener, ConnInfo, ServerConfig};
 //! use cohttp_core::{Body, Error};
 //! use futures_util::{AsyncReadExt, AsyncWriteExt};
 //! use http::{HeaderMap, Request, StatusCode};
@@ -38,11 +38,12 @@
 //! };
 //! let config = ServerConfig::default().date_origin(UNIX_EPOCH);
 //! let (stop_tx, stop_rx) = futures_channel::oneshot::channel::<()>();
+//! let listener = sim.block_on(rt.listen(Addr::Named("echo".into()))).unwrap();
 //! let server = {
 //!     let rt = rt.clone();
 //!     sim.spawn(async move {
 //!         let stop = async move { let _ = stop_rx.await; };
-//!         serve(&rt, Addr::Named("echo".into()), echo, config, stop).await
+//!         serve_listener(&rt, listener, echo, config, stop).await
 //!     })
 //! };
 //! let answer = sim.block_on(async move {
@@ -53,7 +54,7 @@
 //!     let mut answer = String::new();
 //!     io.read_to_string(&mut answer).await.unwrap();
 //!     let _ = stop_tx.send(());
-//!     server.await.unwrap();
+//!     server.await;
 //!     answer
 //! });
 //! assert_eq!(
@@ -78,7 +79,6 @@ pub use date::http_date;
 pub use files::{resolve_local_file, resolve_local_path, respond_file};
 pub use handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
 pub use respond::{
-    respond, respond_error, respond_need_auth, respond_not_found, respond_redirect,
-    respond_string,
+    respond, respond_error, respond_need_auth, respond_not_found, respond_redirect, respond_string,
 };
 pub use serve::{serve, serve_listener};

@@ -32,7 +32,12 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts `handler` on the listener named `name` in `sim`.
-    pub fn start<H: Handler>(sim: &Sim, name: &str, handler: H, config: ServerConfig) -> TestServer {
+    pub fn start<H: Handler>(
+        sim: &Sim,
+        name: &str,
+        handler: H,
+        config: ServerConfig,
+    ) -> TestServer {
         let rt = sim.runtime();
         let (tx, rx) = futures_channel::oneshot::channel::<()>();
         let join = {
@@ -134,7 +139,11 @@ impl Reader {
                 break p;
             }
             if !self.fill(io).await {
-                assert!(self.buf.is_empty(), "stream ended inside a head: {:?}", self.buf);
+                assert!(
+                    self.buf.is_empty(),
+                    "stream ended inside a head: {:?}",
+                    self.buf
+                );
                 return None;
             }
         };
@@ -189,7 +198,10 @@ pub fn app() -> impl Handler {
             "/echo" => Ok(respond(StatusCode::OK, HeaderMap::new(), body)),
             "/read" => {
                 let bytes = body.to_bytes().await?;
-                Ok(respond_string(StatusCode::OK, format!("read {}", bytes.len())))
+                Ok(respond_string(
+                    StatusCode::OK,
+                    format!("read {}", bytes.len()),
+                ))
             }
             "/ignore" => Ok(respond_string(StatusCode::OK, "ignored")),
             "/fail" => Err(Error::usage("the handler says no")),
