@@ -25,6 +25,8 @@ pub mod error;
 pub mod h1;
 pub mod runtime;
 pub mod server;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use body::Body;
 pub use error::{Error, ErrorKind, Limit, Malformed, Result};

@@ -1,11 +1,25 @@
-//! # cohttp_tokio
+//! # cohttp-tokio
 //!
-//! cohttp on the `tokio` runtime: the runtime adapter (networking, timers, spawning)
-//! for the protocol logic of `cohttp-core`, and nothing protocol-specific.
+//! cohttp on the tokio runtime: the adapter that runs `cohttp-core`'s protocol logic
+//! on tokio's networking, timers and tasks. It holds nothing protocol-specific.
 //!
-//! This crate is a placeholder until the backends work lands (issue "Backends"): it
-//! re-exports `cohttp-core` so that applications can already name it.
+//! [`runtime()`] gives the [`Runtime`](cohttp_core::Runtime) value that cohttp's client
+//! and server take.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use cohttp_core::runtime::Ctx;
+//!
+//! let rt = cohttp_tokio::runtime();
+//! let endpoint = rt.resolve(&Ctx::new(), "127.0.0.1", 9).await.unwrap();
+//! assert_eq!(endpoint.to_string(), "127.0.0.1:9");
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod runtime;
+
 pub use cohttp_core as core;
+pub use runtime::{runtime, runtime_on, try_runtime};
