@@ -133,8 +133,8 @@ fn every_error_status_from_a_raw_request_then_close_and_no_handler() {
             StatusCode::HTTP_VERSION_NOT_SUPPORTED,
         ),
         (
-            "HTTP/1.2",
-            b"GET / HTTP/1.2\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/3.0",
+            b"GET / HTTP/3.0\r\nHost: x\r\n\r\n".to_vec(),
             StatusCode::HTTP_VERSION_NOT_SUPPORTED,
         ),
         (
