@@ -48,6 +48,10 @@ fn pipelining_1000_requests_on_one_connection_in_few_writes() {
     let conns = sim.net().connections();
     assert_eq!(conns.len(), 1);
     let bound = 1000usize.div_ceil(16) + 4;
+    println!(
+        "client writes for 1000 pipelined requests: {}",
+        conns[0].client_writes
+    );
     assert!(
         conns[0].client_writes <= bound,
         "{} writes for 1000 requests (bound {bound})",

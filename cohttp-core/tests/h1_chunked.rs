@@ -442,3 +442,46 @@ fn fixed_encoder_refuses_to_finish_short() {
     e.finish(None, &mut out).unwrap();
     assert_eq!(out, b"abc");
 }
+
+// ---------------------------------------------------------------------------------------
+// More chunk-line and end-of-stream cases.
+
+#[test]
+fn chunked_rejects_nul_in_size_line() {
+    chunked_fails(b"5\x00\r\nhello\r\n0\r\n\r\n", malformed(ChunkSize), 400);
+}
+
+#[test]
+fn chunked_rejects_quoted_extension_cut_by_line_end() {
+    chunked_fails(b"0;a=\"x\r\ny\"\r\n\r\n", malformed(ChunkExtension), 400);
+}
+
+#[test]
+fn chunked_size_line_of_leading_zeros_over_limit_is_rejected() {
+    // The chunk line bound covers the size digits too, so padding cannot run forever.
+    let input = format!("{}5\r\nhello\r\n0\r\n\r\n", "0".repeat(40));
+    chunked_fails_with(
+        input.as_bytes(),
+        &small_ext_limits(),
+        limit(Limit::ChunkExtension),
+        400,
+    );
+}
+
+#[test]
+fn chunked_cut_inside_crlf_after_data_is_truncated_on_close() {
+    let r = decode_all_ways(Len::Chunked, b"5\r\nhello\r", &Limits::default(), true);
+    assert_eq!(r.unwrap_err().kind, malformed(TruncatedBody));
+}
+
+#[test]
+fn chunked_cut_inside_trailers_is_truncated_on_close() {
+    let r = decode_all_ways(Len::Chunked, b"0\r\nX: 1\r\n", &Limits::default(), true);
+    assert_eq!(r.unwrap_err().kind, malformed(TruncatedBody));
+}
+
+#[test]
+fn chunked_trailer_with_obs_text_value_is_kept() {
+    let o = chunked_ok(b"0\r\nX: caf\xc3\xa9\r\n\r\n");
+    assert_eq!(o.trailers, vec![("x".to_owned(), b"caf\xc3\xa9".to_vec())]);
+}

@@ -757,3 +757,119 @@ fn write_request_head_refuses_target_with_space_or_line_break() {
         assert_eq!(e.kind(), &malformed(InvalidUri), "{target:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// More targets, Host values, NULs and limits.
+
+rejects! {
+    /// RFC 9110 §4.2.4: userinfo in an http(s) URI SHOULD be treated as an error.
+    request_rejects_userinfo_in_absolute_form:
+        b"GET http://user:pw@example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n" => malformed(Target), 400;
+    request_connect_rejects_userinfo:
+        b"CONNECT user@example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n" => malformed(Target), 400;
+    request_rejects_unsafe_chars_in_target:
+        b"GET /a\"b<c> HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(Target), 400;
+    request_rejects_absolute_form_without_authority:
+        b"GET http:/x HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(Target), 400;
+    request_rejects_nul_in_request_line:
+        b"GET /\x00 HTTP/1.1\r\nHost: a\r\n\r\n" => malformed(StartLine), 400;
+    request_rejects_nul_in_header_name:
+        b"GET / HTTP/1.1\r\nX\x00: a\r\nHost: a\r\n\r\n" => malformed(HeaderName), 400;
+    request_host_with_unclosed_ip_literal_is_400:
+        b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n" => malformed(Host), 400;
+    request_host_with_bad_percent_encoding_is_400:
+        b"GET / HTTP/1.1\r\nHost: ex%4gmple.com\r\n\r\n" => malformed(Host), 400;
+    request_host_with_only_a_port_is_400:
+        b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n" => malformed(Host), 400;
+}
+
+#[test]
+fn request_connect_accepts_ipv6_authority() {
+    let r = request_ok(b"CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n");
+    assert_eq!(r.uri, "[::1]:443");
+}
+
+#[test]
+fn request_absolute_form_with_scheme_port_and_query_keeps_raw_target() {
+    let r =
+        request_ok(b"GET https://example.com:8443/x?y HTTP/1.1\r\nHost: example.com:8443\r\n\r\n");
+    assert_eq!(
+        r.raw_target.as_deref(),
+        Some("https://example.com:8443/x?y")
+    );
+}
+
+#[test]
+fn request_double_slash_path_is_origin_form_not_authority() {
+    // `//a/b` is an absolute-path with an empty first segment, not a network-path.
+    let r = request_ok(b"GET //a/b HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(r.uri, "//a/b");
+    assert_eq!(r.raw_target, None);
+}
+
+#[test]
+fn request_query_may_hold_slashes_and_question_marks() {
+    let r = request_ok(b"GET /a?b?c/d HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(r.uri, "/a?b?c/d");
+}
+
+#[test]
+fn request_accepts_host_with_percent_encoding_and_port() {
+    let r = request_ok(b"GET / HTTP/1.1\r\nHost: ex%41mple.com:8080\r\n\r\n");
+    assert_eq!(r.values("host"), [b"ex%41mple.com:8080"]);
+}
+
+#[test]
+fn request_accepts_content_length_with_surrounding_whitespace() {
+    let r = request_ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \t 5 \t\r\n\r\n");
+    assert_eq!(r.body, Len::Fixed(5));
+}
+
+#[test]
+fn request_content_length_zero_is_no_body() {
+    let r = request_ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+    assert_eq!(r.body, Len::Fixed(0));
+}
+
+#[test]
+fn request_only_empty_lines_is_incomplete() {
+    assert_eq!(request(b"\r\n\r\n"), Ok(None));
+}
+
+#[test]
+fn request_with_too_many_headers_fails_before_the_head_ends() {
+    request_fails_with(
+        b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n",
+        &small_limits(),
+        limit(Limit::HeaderCount),
+        431,
+    );
+}
+
+#[test]
+fn request_pipelined_after_chunked_body_with_extensions_and_trailers() {
+    let (msgs, end) = requests(
+        b"PUT /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\
+          3;x=\"y;z\"\r\nabc\r\n0;last\r\nT: 1\r\n\r\n\
+          DELETE /b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nxy",
+    );
+    assert_eq!(end, End::Clean);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0].body, b"abc");
+    assert_eq!(msgs[0].trailers, vec![("t".to_owned(), b"1".to_vec())]);
+    assert_eq!(msgs[1].head.method, "DELETE");
+    assert_eq!(msgs[1].body, b"xy");
+}
+
+#[test]
+fn request_bad_chunk_size_fails_the_stream_after_earlier_requests() {
+    let (msgs, end) = requests(
+        b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n\
+          POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n+3\r\nabc\r\n0\r\n\r\n",
+    );
+    assert_eq!(msgs.len(), 1);
+    assert!(
+        matches!(&end, End::Failed(f) if f.kind == malformed(ChunkSize)),
+        "{end:?}"
+    );
+}

@@ -411,3 +411,76 @@ fn write_response_head_for_unregistered_status_parses_back() {
     assert_eq!(r.status, status);
     assert_eq!(r.version, Version::HTTP_10);
 }
+
+// ---------------------------------------------------------------------------------------
+// More framing cases.
+
+#[test]
+fn response_chunked_twice_fails_the_stream() {
+    let (msgs, end) = responses(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+        &[Method::GET],
+    );
+    assert!(msgs.is_empty());
+    assert!(
+        matches!(&end, End::Failed(f) if f.kind == malformed(TransferEncoding)),
+        "{end:?}"
+    );
+}
+
+#[test]
+fn response_304_has_no_body_even_when_chunked() {
+    assert_eq!(
+        length(
+            Method::GET,
+            b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ),
+        Len::Fixed(0)
+    );
+}
+
+#[test]
+fn response_unknown_coding_before_chunked_is_still_chunk_framed() {
+    // Framing depends only on the final coding (§6.3 rule 4); the unknown inner coding
+    // is the application's business (the body comes out still coded).
+    assert_eq!(
+        length(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: pigeons, chunked\r\n\r\n"
+        ),
+        Len::Chunked
+    );
+}
+
+#[test]
+fn response_content_length_with_leading_zeros() {
+    assert_eq!(
+        length(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0007\r\n\r\n"
+        ),
+        Len::Fixed(7)
+    );
+}
+
+rejects! {
+    response_rejects_nul_in_folded_value:
+        b"HTTP/1.1 200 OK\r\nX: a\r\n b\x00\r\n\r\n" => malformed(HeaderValue), 400;
+    response_rejects_empty_transfer_encoding:
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n\r\n" => malformed(TransferEncoding), 400;
+}
+
+#[test]
+fn response_pipelined_fixed_then_close_delimited() {
+    let (msgs, end) = responses(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA\
+          HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nrest of stream",
+        &[Method::GET, Method::GET],
+    );
+    assert_eq!(end, End::Clean);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0].body, b"A");
+    assert!(msgs[0].head.keep_alive);
+    assert_eq!(msgs[1].body, b"rest of stream");
+    assert!(!msgs[1].head.keep_alive);
+}

@@ -377,8 +377,12 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
             0 => {
                 return Err(Error::malformed(if start_line_len.is_none() {
                     Malformed::StartLine
-                } else {
+                } else if buf[line_start..i].contains(&b':')
+                    || matches!(buf.get(line_start), Some(b' ' | b'\t'))
+                {
                     Malformed::HeaderValue
+                } else {
+                    Malformed::HeaderName
                 }));
             }
             _ => {}
@@ -585,9 +589,10 @@ fn parse_target(method: &Method, target: &str) -> Result<(Uri, Option<RawTarget>
         }
         return Ok((uri, None));
     }
-    // absolute-form: a scheme and an authority.
+    // absolute-form: a scheme and an authority, without userinfo (RFC 9110 §4.2.4: a
+    // recipient SHOULD treat userinfo in an http(s) URI as an error; it hides the host).
     match (uri.scheme(), uri.authority()) {
-        (Some(_), Some(a)) if !a.host().is_empty() => {
+        (Some(_), Some(a)) if !a.host().is_empty() && !a.as_str().contains('@') => {
             Ok((uri, Some(RawTarget(target.to_string()))))
         }
         _ => Err(bad()),
