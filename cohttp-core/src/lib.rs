@@ -12,6 +12,7 @@
 //! - [`body`]: message bodies ([`Body`]);
 //! - [`error`]: the one [`Error`] type, with distinguishable kinds;
 //! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
+//! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown;
 //! - [`vocab`]: the HTTP vocabulary beyond the `http` crate: cookies, basic
 //!   authentication, `Accept*` negotiation, `Link` headers, HTTP dates.
 //!
@@ -25,6 +26,7 @@ pub mod client;
 pub mod error;
 pub mod h1;
 pub mod runtime;
+pub mod server;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod vocab;
