@@ -85,7 +85,13 @@ fn tls_sni_is_the_uri_host_through_connect_tls() {
 fn tls_ip_literal_sends_no_sni_and_verifies_the_ip() {
     let pki = Pki::new(&["127.0.0.1"]);
     let sim = Sim::new(3);
-    let (c, s) = handshake_pair(&sim, Faults::none(), &pki.client(), &pki.server(), "127.0.0.1");
+    let (c, s) = handshake_pair(
+        &sim,
+        Faults::none(),
+        &pki.client(),
+        &pki.server(),
+        "127.0.0.1",
+    );
     c.expect("client handshake to 127.0.0.1");
     let (_, info) = s.expect("server handshake");
     assert_eq!(info.server_name(), None, "no SNI for an IP literal");
@@ -100,8 +106,16 @@ fn tls_ip_literal_sends_no_sni_and_verifies_the_ip() {
 fn tls_wrong_host_name_is_a_name_mismatch() {
     let pki = Pki::new(&["localhost"]);
     let sim = Sim::new(4);
-    let (c, s) = handshake_pair(&sim, Faults::none(), &pki.client(), &pki.server(), "example.com");
-    let e = c.err().expect("a certificate for localhost must not pass for example.com");
+    let (c, s) = handshake_pair(
+        &sim,
+        Faults::none(),
+        &pki.client(),
+        &pki.server(),
+        "example.com",
+    );
+    let e = c
+        .err()
+        .expect("a certificate for localhost must not pass for example.com");
     assert_eq!(tls_kind(&e), Some(TlsFailure::NameMismatch), "{e}");
     assert!(
         e.to_string()
@@ -111,7 +125,11 @@ fn tls_wrong_host_name_is_a_name_mismatch() {
     // The client told the server why with an alert.
     let e = s.err().expect("server must fail too");
     assert_eq!(tls_kind(&e), Some(TlsFailure::PeerAlert), "{e}");
-    assert!(e.to_string().starts_with("TLS handshake with a client failed"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("TLS handshake with a client failed"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -119,10 +137,22 @@ fn tls_untrusted_certificate_is_refused() {
     let pki = Pki::new(&["localhost"]);
     let other = Pki::new(&["localhost"]);
     let sim = Sim::new(5);
-    let (c, _) = handshake_pair(&sim, Faults::none(), &other.client(), &pki.server(), "localhost");
-    let e = c.err().expect("a certificate from an unknown CA must be refused");
+    let (c, _) = handshake_pair(
+        &sim,
+        Faults::none(),
+        &other.client(),
+        &pki.server(),
+        "localhost",
+    );
+    let e = c
+        .err()
+        .expect("a certificate from an unknown CA must be refused");
     assert_eq!(tls_kind(&e), Some(TlsFailure::UntrustedCertificate), "{e}");
-    assert!(e.to_string().contains("TLS handshake with localhost failed"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("TLS handshake with localhost failed"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -131,7 +161,13 @@ fn tls_default_roots_do_not_trust_a_private_ca() {
     let sim = Sim::new(6);
     let ctx = Ctx::new();
     assert!(format!("{:?}", ctx.tls_client()).contains("webpki-roots"));
-    let (c, _) = handshake_pair(&sim, Faults::none(), ctx.tls_client(), &pki.server(), "localhost");
+    let (c, _) = handshake_pair(
+        &sim,
+        Faults::none(),
+        ctx.tls_client(),
+        &pki.server(),
+        "localhost",
+    );
     let e = c.err().expect("webpki-roots do not hold the test CA");
     assert_eq!(tls_kind(&e), Some(TlsFailure::UntrustedCertificate), "{e}");
 }
@@ -190,10 +226,15 @@ fn tls_bad_pem_is_a_config_error() {
     );
     // A key that belongs to another certificate.
     assert_eq!(
-        config(TlsServer::from_pem(pki.chain_pem.as_bytes(), other.key_pem.as_bytes())),
+        config(TlsServer::from_pem(
+            pki.chain_pem.as_bytes(),
+            other.key_pem.as_bytes()
+        )),
         TlsFailure::Config
     );
-    let e = TlsClient::with_roots(Roots::Pem(b"garbage".to_vec())).err().expect("no roots");
+    let e = TlsClient::with_roots(Roots::Pem(b"garbage".to_vec()))
+        .err()
+        .expect("no roots");
     assert_eq!(tls_kind(&e), Some(TlsFailure::Config), "{e}");
 }
 

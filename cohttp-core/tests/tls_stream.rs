@@ -71,7 +71,8 @@ fn tls_close_sends_close_notify_then_half_closes() {
         let mut all = Vec::new();
         s.read_to_end(&mut all).await?;
         // The client half-closed: its read side is still open for this answer.
-        s.write_all(format!("got {} bytes", all.len()).as_bytes()).await?;
+        s.write_all(format!("got {} bytes", all.len()).as_bytes())
+            .await?;
         s.close().await?;
         Ok::<_, cohttp_core::Error>(())
     });
@@ -161,5 +162,8 @@ fn tls_echo_through_one_byte_io() {
     let stats = sim.net().connections();
     let conn = stats.first().expect("one connection");
     assert!(conn.client_bytes > 20_000 && conn.server_bytes > 20_000);
-    assert_eq!(conn.client_writes as u64, conn.client_bytes, "one byte per write");
+    assert_eq!(
+        conn.client_writes as u64, conn.client_bytes,
+        "one byte per write"
+    );
 }

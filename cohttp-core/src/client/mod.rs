@@ -1,7 +1,36 @@
-//! The client side: connections, connection caches, proxies.
+//! The client side: connections, connection caches, proxies, the high-level [`Client`].
+//!
+//! - [`Connection`]: one HTTP/1.1 connection, possibly pipelined (`connection.rs`, with its
+//!   writer and reader tasks in `writer.rs` and `reader.rs`, the response body hand-off in
+//!   `incoming.rs`, persistence rules in `persistence.rs`);
+//! - [`Call`]: what connections, caches and clients share;
+//! - [`Client`]: `get`, `post`, ..., `callv`, with timeouts;
+//! - proxies: [`ProxyConfig`], [`NoProxy`].
+//!
+//! Error semantics (retry, closed, ...) follow `DESIGN.md`: every call resolves exactly once,
+//! with a response or a typed [`Error`](crate::Error).
 
+mod call;
+mod callv;
+#[allow(clippy::module_inception)]
+mod client;
+mod config;
+mod connection;
+mod incoming;
 mod no_proxy;
+mod persistence;
 mod proxy_config;
+mod reader;
+mod target;
+mod timeouts;
+mod writer;
 
+pub use call::Call;
+pub use callv::Callv;
+pub use client::{Chunked, Client};
+pub use config::{ConnectionConfig, FinaliseHook, InterimHook};
+pub use connection::Connection;
 pub use no_proxy::NoProxy;
 pub use proxy_config::{ProxyConfig, ProxyServer, DEFAULT_PROXY_PORT};
+pub use target::TargetForm;
+pub use timeouts::Timeouts;

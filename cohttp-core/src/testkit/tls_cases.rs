@@ -76,8 +76,8 @@ pub(super) fn cases() -> Vec<Case> {
 }
 
 fn settings() -> Result<(Ctx, TlsServer), String> {
-    let server = TlsServer::from_pem(CHAIN_PEM.as_bytes(), KEY_PEM.as_bytes())
-        .map_err(|e| e.to_string())?;
+    let server =
+        TlsServer::from_pem(CHAIN_PEM.as_bytes(), KEY_PEM.as_bytes()).map_err(|e| e.to_string())?;
     let client =
         TlsClient::with_roots(Roots::Pem(CA_PEM.as_bytes().to_vec())).map_err(|e| e.to_string())?;
     Ok((Ctx::new().with_tls(client), server))

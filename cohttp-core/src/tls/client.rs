@@ -78,7 +78,10 @@ impl TlsClient {
                         Some(e) => e.to_string(),
                         None => "the store is empty".to_string(),
                     };
-                    return Err(config_error("could not load the platform's root store", why));
+                    return Err(config_error(
+                        "could not load the platform's root store",
+                        why,
+                    ));
                 }
                 if let Some(first) = found.errors.first() {
                     log::debug!(
@@ -91,8 +94,8 @@ impl TlsClient {
             Roots::Pem(pem) => {
                 let mut store = RootCertStore::empty();
                 for cert in CertificateDer::pem_slice_iter(&pem) {
-                    let cert = cert
-                        .map_err(|e| config_error("could not read root certificates PEM", e))?;
+                    let cert =
+                        cert.map_err(|e| config_error("could not read root certificates PEM", e))?;
                     store
                         .add(cert)
                         .map_err(|e| config_error("could not use a root certificate", e))?;

@@ -203,7 +203,10 @@ mod tests {
             parse_server_name("[::1]"),
             Ok(ServerName::IpAddress(_))
         ));
-        assert!(matches!(parse_server_name("::1"), Ok(ServerName::IpAddress(_))));
+        assert!(matches!(
+            parse_server_name("::1"),
+            Ok(ServerName::IpAddress(_))
+        ));
         let e = parse_server_name("bad name!").err();
         assert!(matches!(
             e.as_ref().map(Error::kind),
@@ -242,6 +245,8 @@ mod tests {
     fn io_failures_keep_their_kind() {
         let e = handshake_error(io::Error::from(io::ErrorKind::UnexpectedEof), "a.test");
         assert!(matches!(e.kind(), ErrorKind::Io));
-        assert!(e.to_string().starts_with("TLS handshake with a.test failed: "));
+        assert!(e
+            .to_string()
+            .starts_with("TLS handshake with a.test failed: "));
     }
 }
