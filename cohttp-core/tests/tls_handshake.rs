@@ -214,7 +214,7 @@ fn tls_bad_pem_is_a_config_error() {
     let pki = Pki::new(&["localhost"]);
     let other = Pki::new(&["localhost"]);
     let config = |r: cohttp_core::Result<TlsServer>| {
-        tls_kind(&r.err().expect("must fail")).expect("a TLS error")
+        tls_kind(&r.expect_err("must fail")).expect("a TLS error")
     };
     assert_eq!(
         config(TlsServer::from_pem(b"", pki.key_pem.as_bytes())),
@@ -232,9 +232,7 @@ fn tls_bad_pem_is_a_config_error() {
         )),
         TlsFailure::Config
     );
-    let e = TlsClient::with_roots(Roots::Pem(b"garbage".to_vec()))
-        .err()
-        .expect("no roots");
+    let e = TlsClient::with_roots(Roots::Pem(b"garbage".to_vec())).expect_err("no roots");
     assert_eq!(tls_kind(&e), Some(TlsFailure::Config), "{e}");
 }
 
