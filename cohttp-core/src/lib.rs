@@ -12,6 +12,7 @@
 //! - [`body`]: message bodies ([`Body`]);
 //! - [`error`]: the one [`Error`] type, with distinguishable kinds;
 //! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
+//! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown;
 //! - `tls` (feature `tls`): TLS for the client and the server with rustls, over any
 //!   transport.
 //!
@@ -25,6 +26,7 @@ pub mod client;
 pub mod error;
 pub mod h1;
 pub mod runtime;
+pub mod server;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 #[cfg(feature = "tls")]
