@@ -14,7 +14,9 @@
 //! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
 //! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown;
 //! - [`vocab`]: the HTTP vocabulary beyond the `http` crate: cookies, basic
-//!   authentication, `Accept*` negotiation, `Link` headers, HTTP dates.
+//!   authentication, `Accept*` negotiation, `Link` headers, HTTP dates;
+//! - `tls` (feature `tls`): TLS for the client and the server with rustls, over any
+//!   transport.
 //!
 //! Strict, smuggling-resistant parsing by RFC 9112 is the default; every function fed
 //! by the network returns a typed error rather than panicking.
@@ -29,9 +31,11 @@ pub mod runtime;
 pub mod server;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod vocab;
 
 pub use body::Body;
-pub use error::{Error, ErrorKind, Limit, Malformed, Result};
+pub use error::{Error, ErrorKind, Limit, Malformed, Result, TlsFailure};
 pub use runtime::Runtime;
 pub use vocab::{BasicCredentials, Challenge, Link, MediaRange, SameSite, SetCookie};

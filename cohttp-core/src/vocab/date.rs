@@ -4,7 +4,9 @@
 //! This file also holds the lenient cookie-date parser of RFC 6265bis §5.1.1 that
 //! `Set-Cookie`'s `Expires` uses (crate-private; see [`SetCookie`](super::SetCookie)).
 //! It is not a calendar library: times are [`SystemTime`]s at one-second resolution,
-//! always in GMT.
+//! always in GMT. The server's `Date` header uses
+//! [`server::http_date`](crate::server::http_date), which caches per second and never
+//! fails; this module's writer refuses years it cannot write instead of clamping them.
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
