@@ -162,9 +162,12 @@ pub fn run(spec: &LoadSpec) -> Result<LoadResult, String> {
         {
             let all_done = async { while tasks.join_next().await.is_some() {} };
             tokio::pin!(all_done);
-            tokio::select! {
-                _ = tokio::time::sleep(spec.warmup) => {}
-                _ = &mut all_done => {}
+            // Spawned tasks have not run yet: with no warm-up, the window holds every request.
+            if !spec.warmup.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(spec.warmup) => {}
+                    _ = &mut all_done => {}
+                }
             }
             start = Snapshot::take(&counters, spec.server_pid);
             tokio::select! {

@@ -184,22 +184,21 @@ impl Report {
         for (k, v) in &self.meta {
             let _ = writeln!(out, "# {k}: {v}");
         }
+        let names: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| format!("{} ({} vs {})", r.name, r.a.name, r.b.name))
+            .collect();
+        let w = names.iter().map(String::len).max().unwrap_or(0).max(12);
         let mut section = None;
-        for row in &self.rows {
+        for (row, name) in self.rows.iter().zip(&names) {
             if section != Some(&row.section) {
                 section = Some(&row.section);
                 let _ = writeln!(out, "\n== {} ==", row.section);
                 let _ = writeln!(
                     out,
-                    "{:<44} {:>10} {:>10} {:>10} {:>10} {:>7}  {:<8} {}",
-                    "row (A vs B)",
-                    "A median",
-                    "A best",
-                    "B median",
-                    "B best",
-                    "A/B",
-                    "unit",
-                    "status"
+                    "{:<w$} {:>10} {:>10} {:>10} {:>10} {:>7}  {:<8} status",
+                    "row (A vs B)", "A median", "A best", "B median", "B best", "A/B", "unit",
                 );
             }
             let status = match row.status() {
@@ -211,10 +210,9 @@ impl Report {
                 Status::Invalid(why) => format!("INVALID: {why}"),
                 Status::Pending(why) => format!("pending: {why}"),
             };
-            let name = format!("{} ({} vs {})", row.name, row.a.name, row.b.name);
             let _ = writeln!(
                 out,
-                "{:<44} {:>10} {:>10} {:>10} {:>10} {:>7}  {:<8} {}",
+                "{:<w$} {:>10} {:>10} {:>10} {:>10} {:>7}  {:<8} {}",
                 name,
                 fig(row.a.median()),
                 fig(row.a.best(row.better)),
