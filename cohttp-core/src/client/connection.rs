@@ -268,6 +268,52 @@ impl Shared {
     }
 }
 
+/// The future of [`Connection::call`]. Dropping it before the answer cancels the call; a
+/// connection left with no handle and only cancelled calls is closed, so it does not wait
+/// forever for answers nobody wants.
+struct Pending {
+    rx: oneshot::Receiver<Result<http::Response<Body>>>,
+    shared: Arc<Shared>,
+    done: bool,
+}
+
+impl Future for Pending {
+    type Output = Result<http::Response<Body>>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Self::Output> {
+        let r = std::task::ready!(std::pin::Pin::new(&mut self.rx).poll(cx));
+        self.done = true;
+        Poll::Ready(match r {
+            Ok(r) => r,
+            Err(_) => Err(Error::retry(false).with_context("request dropped by connection")),
+        })
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.rx.close();
+        let unwanted = {
+            let s = self.shared.lock();
+            s.handles == 0
+                && s.phase != Phase::Ended
+                && s.waiting.iter().all(|w| w.reply.is_canceled())
+                && s.in_flight
+                    .iter()
+                    .all(|f| f.reply.as_ref().is_some_and(|r| r.is_canceled()))
+        };
+        if unwanted {
+            self.shared.terminate(End::Closed);
+        }
+    }
+}
+
 /// What a connection is made to reach.
 enum Target {
     Endpoint(Endpoint),
@@ -528,11 +574,10 @@ impl Connection {
                 }
             }
         }
-        async move {
-            match rx.await {
-                Ok(r) => r,
-                Err(_) => Err(Error::retry(false).with_context("request dropped by connection")),
-            }
+        Pending {
+            rx,
+            shared: self.shared.clone(),
+            done: false,
         }
     }
 

@@ -5,11 +5,14 @@
 //!   `incoming.rs`, persistence rules in `persistence.rs`);
 //! - [`Call`]: what connections, caches and clients share;
 //! - [`Client`]: `get`, `post`, ..., `callv`, with timeouts;
-//! - proxies: [`ProxyConfig`], [`NoProxy`].
+//! - caches: [`NoCache`] (a connection per request), [`Cache`] (kept per endpoint, with
+//!   [`CacheConfig`]), [`Tunnel`] (`CONNECT` through a proxy), [`Proxy`] (routing by
+//!   [`ProxyConfig`] and [`NoProxy`]); automatic retries by [`RetryPolicy`].
 //!
 //! Error semantics (retry, closed, ...) follow `DESIGN.md`: every call resolves exactly once,
 //! with a response or a typed [`Error`](crate::Error).
 
+mod cache;
 mod call;
 mod callv;
 #[allow(clippy::module_inception)]
@@ -17,20 +20,30 @@ mod client;
 mod config;
 mod connection;
 mod incoming;
+mod no_cache;
 mod no_proxy;
 mod persistence;
+mod pool;
+mod proxy;
 mod proxy_config;
 mod reader;
+mod retry;
 mod target;
 mod timeouts;
+mod tunnel;
 mod writer;
 
+pub use cache::{Cache, CacheConfig};
 pub use call::Call;
 pub use callv::Callv;
 pub use client::{Chunked, Client};
 pub use config::{ConnectionConfig, FinaliseHook, InterimHook};
 pub use connection::Connection;
+pub use no_cache::NoCache;
 pub use no_proxy::NoProxy;
+pub use proxy::{Proxy, ProxyRoute};
 pub use proxy_config::{ProxyConfig, ProxyServer, DEFAULT_PROXY_PORT};
+pub use retry::{is_idempotent, retry_call, RetryPolicy};
 pub use target::TargetForm;
 pub use timeouts::Timeouts;
+pub use tunnel::{Tunnel, TunnelTls};

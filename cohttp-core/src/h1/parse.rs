@@ -93,10 +93,14 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest
         heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
         &mut heap
     };
+    let start_line = &buf[..scan.start_line_len];
+    let compat = higher_minor_version(start_line, Side::Request)
+        .map(|i| with_minor_one(&buf[..scan.head_len], i));
+    let head_bytes = compat.as_deref().unwrap_or(&buf[..scan.head_len]);
     let mut req = httparse::Request::new(headers);
     let status = req
-        .parse(&buf[..scan.head_len])
-        .map_err(|e| map_httparse(e, Side::Request, &buf[..scan.start_line_len]))?;
+        .parse(head_bytes)
+        .map_err(|e| map_httparse(e, Side::Request, start_line))?;
     if status.is_partial() {
         // scan_head saw the empty line, so httparse must have too.
         return Err(Error::malformed(Malformed::StartLine));
@@ -161,13 +165,19 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
     let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
         return Ok(None);
     };
-    let unfolded;
-    let head_bytes: &[u8] = if scan.obs_fold {
-        unfolded = unfold(&buf[..scan.head_len]);
-        &unfolded
-    } else {
-        &buf[..scan.head_len]
+    let start_line = &buf[..scan.start_line_len];
+    let rewritten = match (
+        scan.obs_fold,
+        higher_minor_version(start_line, Side::Response),
+    ) {
+        (false, None) => None,
+        (true, None) => Some(unfold(&buf[..scan.head_len])),
+        (fold, Some(i)) => {
+            let head = with_minor_one(&buf[..scan.head_len], i);
+            Some(if fold { unfold(&head) } else { head })
+        }
     };
+    let head_bytes = rewritten.as_deref().unwrap_or(&buf[..scan.head_len]);
 
     let mut storage = [httparse::EMPTY_HEADER; 100];
     let mut heap;
@@ -180,7 +190,7 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
     let mut res = httparse::Response::new(headers);
     let status = res
         .parse(head_bytes)
-        .map_err(|e| map_httparse(e, Side::Response, &buf[..scan.start_line_len]))?;
+        .map_err(|e| map_httparse(e, Side::Response, start_line))?;
     if status.is_partial() {
         return Err(Error::malformed(Malformed::StartLine));
     }
@@ -367,8 +377,12 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
             0 => {
                 return Err(Error::malformed(if start_line_len.is_none() {
                     Malformed::StartLine
-                } else {
+                } else if buf[line_start..i].contains(&b':')
+                    || matches!(buf.get(line_start), Some(b' ' | b'\t'))
+                {
                     Malformed::HeaderValue
+                } else {
+                    Malformed::HeaderName
                 }));
             }
             _ => {}
@@ -403,33 +417,83 @@ fn unfold(head: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Where the minor digit of an `HTTP/1.x` version with `x` above 1 sits in the start
+/// line, if it has one.
+///
+/// RFC 9110 §2.5: a recipient that implements major version 1 and receives a higher
+/// minor version SHOULD process the message as the highest minor version it conforms to.
+/// Such a message is therefore read as HTTP/1.1 (its rules for Host and persistence
+/// included), not refused with 505: 1.x versions are compatible by definition.
+fn higher_minor_version(start_line: &[u8], side: Side) -> Option<usize> {
+    let (at, token) = match side {
+        Side::Request => {
+            let sp = start_line.iter().rposition(|&b| b == b' ')?;
+            (sp + 1, &start_line[sp + 1..])
+        }
+        Side::Response => (0, start_line.get(..8)?),
+    };
+    match token {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', b'2'..=b'9'] => {
+            if side == Side::Response && !matches!(start_line.get(8), Some(b' ')) {
+                return None;
+            }
+            Some(at + 7)
+        }
+        _ => None,
+    }
+}
+
+/// A copy of `head` with the version's minor digit (at `at`) made `1`.
+fn with_minor_one(head: &[u8], at: usize) -> Vec<u8> {
+    let mut v = head.to_vec();
+    if let Some(d) = v.get_mut(at) {
+        *d = b'1';
+    }
+    v
+}
+
 fn map_httparse(e: httparse::Error, side: Side, start_line: &[u8]) -> Error {
     use httparse::Error as E;
     match e {
         E::HeaderName => Error::malformed(Malformed::HeaderName),
         E::HeaderValue => Error::malformed(Malformed::HeaderValue),
-        E::NewLine => Error::malformed(Malformed::BareLineEnd),
+        // Line ends were checked before httparse ran (every LF has its CR), so a
+        // "new line" error means something else stood where the start line had to end
+        // (`HTTP/1.10`, a space after the version...).
+        E::NewLine => Error::malformed(match side {
+            Side::Request => classify_request_line(start_line),
+            Side::Response => classify_version(start_line, side),
+        }),
         E::Status => Error::malformed(Malformed::Status),
         E::TooManyHeaders => Error::limit(Limit::HeaderCount),
         E::Token => match side {
-            Side::Request => Error::malformed(if start_line.first() == Some(&b' ') {
-                Malformed::StartLine
-            } else {
-                classify_request_line(start_line)
-            }),
+            Side::Request => Error::malformed(classify_request_line(start_line)),
             Side::Response => Error::malformed(Malformed::StartLine),
         },
         E::Version => Error::malformed(classify_version(start_line, side)),
     }
 }
 
-/// Tells a bad method from a bad request line, for httparse's `Token` error.
+/// Names what is wrong with a request line httparse refused: its shape (a separator
+/// other than one SP, a missing part), the method, the target or the version.
 fn classify_request_line(line: &[u8]) -> Malformed {
-    let method = line.split(|&b| b == b' ').next().unwrap_or_default();
+    if line.first() == Some(&b' ') || line.contains(&b'\t') {
+        return Malformed::StartLine;
+    }
+    let mut parts = line.split(|&b| b == b' ');
+    let method = parts.next().unwrap_or_default();
     if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
-        Malformed::Method
-    } else {
-        Malformed::StartLine
+        return Malformed::Method;
+    }
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(target), Some(_), None) if !target.is_empty() => {
+            if target.iter().any(|&b| b <= b' ' || b >= 0x7f) {
+                Malformed::Target
+            } else {
+                classify_version(line, Side::Request)
+            }
+        }
+        _ => Malformed::StartLine,
     }
 }
 
@@ -491,7 +555,10 @@ fn trim(mut s: &[u8]) -> &[u8] {
 /// takes origin-form or absolute-form.
 fn parse_target(method: &Method, target: &str) -> Result<(Uri, Option<RawTarget>)> {
     let bad = || Error::malformed(Malformed::Target);
-    if target.is_empty() || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
+    // Visible ASCII only (RFC 3986 has no raw non-ASCII), and no fragment: neither
+    // origin-form nor absolute-form carries one (RFC 9112 §3.2), and `Uri` would drop it
+    // silently, letting two hops see two different targets.
+    if target.is_empty() || target.bytes().any(|b| b <= b' ' || b >= 0x7f || b == b'#') {
         return Err(bad());
     }
     if *method == Method::CONNECT {
@@ -522,9 +589,10 @@ fn parse_target(method: &Method, target: &str) -> Result<(Uri, Option<RawTarget>
         }
         return Ok((uri, None));
     }
-    // absolute-form: a scheme and an authority.
+    // absolute-form: a scheme and an authority, without userinfo (RFC 9110 §4.2.4: a
+    // recipient SHOULD treat userinfo in an http(s) URI as an error; it hides the host).
     match (uri.scheme(), uri.authority()) {
-        (Some(_), Some(a)) if !a.host().is_empty() => {
+        (Some(_), Some(a)) if !a.host().is_empty() && !a.as_str().contains('@') => {
             Ok((uri, Some(RawTarget(target.to_string()))))
         }
         _ => Err(bad()),
@@ -539,19 +607,63 @@ fn check_host(headers: &HeaderMap, version: Version) -> Result<()> {
         (None, _) => Ok(()),
         (Some(_), Some(_)) => Err(Error::malformed(Malformed::Host)),
         (Some(h), None) => {
+            // Empty is allowed: a client sends it when the target has no authority.
             let h = h.as_bytes();
-            if h.is_empty() {
-                return Ok(());
-            }
-            if h.contains(&b'@') || h.iter().any(|&b| b <= b' ' || b >= 0x7f) {
-                return Err(Error::malformed(Malformed::Host));
-            }
-            match http::uri::Authority::try_from(h) {
-                Ok(a) if !a.host().is_empty() => Ok(()),
-                _ => Err(Error::malformed(Malformed::Host)),
+            if h.is_empty() || valid_host(h) {
+                Ok(())
+            } else {
+                Err(Error::malformed(Malformed::Host))
             }
         }
     }
+}
+
+/// `Host = uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2–3.2.3), with a
+/// non-empty host. An IP-literal is taken as hex digits, `:` and `.` (IPv6, with an
+/// embedded IPv4 allowed); IPvFuture is not accepted.
+fn valid_host(h: &[u8]) -> bool {
+    let (host_ok, rest) = if h.first() == Some(&b'[') {
+        let Some(close) = h.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let inside = &h[1..close];
+        let ok = inside.len() >= 2
+            && inside
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        (ok, &h[close + 1..])
+    } else {
+        let end = h.iter().position(|&b| b == b':').unwrap_or(h.len());
+        (valid_reg_name(&h[..end]), &h[end..])
+    };
+    host_ok
+        && match rest {
+            [] => true,
+            [b':', port @ ..] => port.iter().all(u8::is_ascii_digit),
+            _ => false,
+        }
+}
+
+/// `reg-name = *( unreserved / pct-encoded / sub-delims )`, non-empty here (an IPv4
+/// address is a reg-name by these characters).
+fn valid_reg_name(name: &[u8]) -> bool {
+    let mut i = 0;
+    while i < name.len() {
+        match name[i] {
+            b'%' => {
+                let hex = |j: usize| name.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return false;
+                }
+                i += 3;
+                continue;
+            }
+            b if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b) => {}
+            _ => return false,
+        }
+        i += 1;
+    }
+    !name.is_empty()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -626,19 +738,21 @@ fn content_length(headers: &HeaderMap) -> Result<Option<u64>> {
     Ok(found)
 }
 
+/// `1*DIGIT` into a u64; a value past `u64::MAX` is refused, never wrapped (RFC 9110
+/// §8.6). Leading zeros are digits like any other (the head size limit bounds them).
 fn parse_decimal(digits: &[u8]) -> Result<u64> {
-    if digits.is_empty() || digits.len() > 19 {
-        // 19 digits always fit in a u64; more is either overflow or padding we refuse.
-        return Err(Error::malformed(Malformed::ContentLength));
+    let bad = || Error::malformed(Malformed::ContentLength);
+    if digits.is_empty() {
+        return Err(bad());
     }
-    let mut n: u64 = 0;
-    for &d in digits {
+    digits.iter().try_fold(0u64, |n, &d| {
         if !d.is_ascii_digit() {
-            return Err(Error::malformed(Malformed::ContentLength));
+            return Err(bad());
         }
-        n = n * 10 + u64::from(d - b'0');
-    }
-    Ok(n)
+        n.checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+            .ok_or_else(bad)
+    })
 }
 
 /// The body length of a request (RFC 9112 §6.3): chunked when the final transfer

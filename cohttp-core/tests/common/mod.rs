@@ -44,6 +44,10 @@ pub enum Reply {
     RawThenClose(Vec<u8>),
     /// Close the connection without answering.
     Close,
+    /// Write these bytes, then neither read nor write again (a stalled peer).
+    RawThenStall(Vec<u8>),
+    /// Write nothing for this request (an earlier reply already answered it).
+    Nothing,
 }
 
 pub type Handler = Arc<Mutex<dyn FnMut(&Req) -> Reply + Send>>;
@@ -209,6 +213,12 @@ async fn serve_conn(
                 return;
             }
             Reply::Close => return,
+            Reply::RawThenStall(bytes) => {
+                let _ = wr.write_all(&bytes).await;
+                let _ = wr.flush().await;
+                futures_util::future::pending::<()>().await;
+            }
+            Reply::Nothing => {}
         }
     }
 }
