@@ -331,6 +331,10 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(c) = &self.context {
+            // An I/O error's context already says what failed and why, in words.
+            if self.kind == ErrorKind::Io {
+                return f.write_str(c);
+            }
             write!(f, "{c}: ")?;
         }
         match &self.kind {

@@ -18,6 +18,7 @@
 //! The cases are grouped by what they check: `runtime_*` (the runtime contract
 //! itself: connect, accept, half-close, timers, spawning, Unix sockets).
 
+pub mod demo;
 mod runtime_cases;
 
 use std::fmt;
