@@ -6,7 +6,7 @@
 //!
 //! | request | response |
 //! |---|---|
-//! | `GET /plaintext` | 200 `text/plain`, `Hello, World!` |
+//! | `GET /plaintext` (and `HEAD`) | 200 `text/plain`, `Hello, World!` |
 //! | `GET /json` | 200 `application/json`, `{"message":"Hello, World!"}` |
 //! | `GET /bytes/N` | 200, N bytes of `x`, fixed length |
 //! | `GET /stream/N` | 200, N bytes of `x`, chunked, in 8 KiB chunks |
@@ -72,7 +72,8 @@ fn typed(content_type: &'static str, body: impl Into<Body>) -> Response<Body> {
 /// Answers one request of the demo service.
 pub fn route(req: &Request<()>, body: Body) -> Response<Body> {
     let path = req.uri().path();
-    if *req.method() == Method::GET {
+    // HEAD answers as GET would, without the body (RFC 9110 §9.3.2).
+    if *req.method() == Method::GET || *req.method() == Method::HEAD {
         match path {
             "/plaintext" => return typed("text/plain", "Hello, World!"),
             "/json" => return typed("application/json", r#"{"message":"Hello, World!"}"#),

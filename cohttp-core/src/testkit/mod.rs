@@ -16,9 +16,14 @@
 //! ```
 //!
 //! The cases are grouped by what they check: `runtime_*` (the runtime contract
-//! itself: connect, accept, half-close, timers, spawning, Unix sockets).
+//! itself: connect, accept, half-close, timers, spawning, Unix sockets) and `http_*`
+//! (this crate's server and client over the backend: the demo routes, the key-value
+//! store through a connection cache, a raw 16-deep pipelined burst, keep-alive, retries
+//! when the server closes, 64 MiB streamed each way, a trickling client, the header
+//! timeout against slowloris, graceful shutdown, Unix sockets).
 
 pub mod demo;
+mod http_cases;
 mod runtime_cases;
 
 use std::fmt;
@@ -68,7 +73,9 @@ impl fmt::Display for Report {
 
 /// Every case of the suite.
 pub fn cases() -> Vec<Case> {
-    runtime_cases::cases()
+    let mut all = runtime_cases::cases();
+    all.extend(http_cases::cases());
+    all
 }
 
 /// Runs every case (or the one `COHTTP_CASE` names) on `rt`, each within 60 seconds
