@@ -18,7 +18,7 @@ use cohttp_core::Result;
 /// let client = cohttp_async_std::client();
 /// let response = client.get("http://127.0.0.1:8080/plaintext").await?;
 /// println!("{}", response.into_body().to_string().await?);
-/// # cohttp_core::Result::Ok(())
+/// # Ok::<(), cohttp_core::Error>(())
 /// # }).unwrap();
 /// ```
 pub fn client() -> Client {
