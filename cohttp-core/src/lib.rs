@@ -12,7 +12,9 @@
 //! - [`body`]: message bodies ([`Body`]);
 //! - [`error`]: the one [`Error`] type, with distinguishable kinds;
 //! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
-//! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown.
+//! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown;
+//! - `tls` (feature `tls`): TLS for the client and the server with rustls, over any
+//!   transport.
 //!
 //! Strict, smuggling-resistant parsing by RFC 9112 is the default; every function fed
 //! by the network returns a typed error rather than panicking.
@@ -27,7 +29,9 @@ pub mod runtime;
 pub mod server;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use body::Body;
-pub use error::{Error, ErrorKind, Limit, Malformed, Result};
+pub use error::{Error, ErrorKind, Limit, Malformed, Result, TlsFailure};
 pub use runtime::Runtime;

@@ -2,7 +2,7 @@
 //! connection closed (lingering); smuggling attempts never reach the handler; handler
 //! failures become 500 and the connection goes on.
 
-mod support;
+mod server_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use cohttp_core::server::{respond_string, ConnInfo, Handler};
 use cohttp_core::{Body, Error};
 use cohttp_mock::{capture_logs, Sim};
 use http::{Request, StatusCode};
-use support::*;
+use server_support::*;
 
 /// A handler that counts its calls and answers with the request path.
 fn counting(calls: Arc<AtomicUsize>) -> impl Handler {

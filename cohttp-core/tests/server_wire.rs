@@ -2,7 +2,7 @@
 //! §9.3, response framing, HEAD, request bodies, 100-continue, expert mode. Raw bytes
 //! in and out over the mock backend.
 
-mod support;
+mod server_support;
 
 use std::fmt::Write as _;
 
@@ -11,7 +11,7 @@ use cohttp_core::{Body, Error};
 use cohttp_mock::{Faults, Sim};
 use futures_util::{AsyncReadExt, AsyncWriteExt};
 use http::{Method, Request, Response, StatusCode};
-use support::*;
+use server_support::*;
 
 fn burst(n: usize) -> (Vec<u8>, String) {
     let mut requests = String::new();
