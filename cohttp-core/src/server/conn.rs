@@ -95,6 +95,8 @@ pub(crate) struct Shared {
     decoder: Option<Decoder>,
     /// `100 Continue` is owed before the first read of the body.
     continue_pending: bool,
+    /// `100 Continue` is in the write buffer, not yet all written.
+    continue_queued: bool,
     /// Body bytes read by the handler, against `max_body`.
     body_read: u64,
     max_body: Option<u64>,
@@ -115,6 +117,7 @@ impl Shared {
             generation: 0,
             decoder: None,
             continue_pending: false,
+            continue_queued: false,
             body_read: 0,
             max_body,
             body_failed: None,
@@ -158,6 +161,7 @@ impl Shared {
         }
         self.wbuf.clear();
         self.wpos = 0;
+        self.continue_queued = false;
         if self.unflushed {
             ready!(Pin::new(&mut self.io).poll_flush(cx))?;
             self.unflushed = false;
@@ -246,15 +250,22 @@ impl Shared {
             }
             if self.continue_pending {
                 self.continue_pending = false;
+                self.continue_queued = true;
                 self.wbuf.extend_from_slice(CONTINUE);
             }
-            // Whatever is owed to the peer (earlier responses, `100 Continue`) goes
-            // out before waiting for it.
+            // What is owed to the peer goes out while waiting for it. `100 Continue`
+            // must have left before the body can be expected; other bytes (earlier
+            // responses, a response streamed from this body) need not block reading,
+            // or a peer that reads only after writing would deadlock with us.
             if self.has_unwritten() {
-                if let Err(e) = ready!(self.poll_flush(cx)) {
-                    let e = Error::from(e);
-                    self.fail_body(&e);
-                    return Poll::Ready(Some(Err(e)));
+                match self.poll_flush(cx) {
+                    Poll::Ready(Err(e)) => {
+                        let e = Error::from(e);
+                        self.fail_body(&e);
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    Poll::Pending if self.continue_queued => return Poll::Pending,
+                    _ => {}
                 }
             }
             match ready!(self.poll_fill(cx)) {
@@ -361,8 +372,10 @@ impl<H: Handler> Drop for ClosedGuard<H> {
 }
 
 /// How waiting for a head ended.
+#[allow(clippy::large_enum_variant)]
 enum Head {
-    Request(Box<ParsedRequest>),
+    // Not boxed: one allocation per request saved; the enum lives on the stack briefly.
+    Request(ParsedRequest),
     /// The peer left or idled out, or the server is stopping: close quietly.
     Idle,
     /// A request that cannot be served: answer with its status, then close.
@@ -444,7 +457,7 @@ impl<H: Handler> Conn<H> {
                 Head::Broken => return,
             };
             first = false;
-            match self.exchange(*parsed).await {
+            match self.exchange(parsed).await {
                 Step::Continue => {}
                 Step::Close { linger } => return self.close(linger).await,
                 Step::Broken => return,
@@ -526,7 +539,7 @@ impl<H: Handler> Conn<H> {
                         Ok(Some(p)) => {
                             let used = p.head_len.min(s.rbuf.len());
                             s.rbuf.advance(used);
-                            return Head::Request(Box::new(p));
+                            return Head::Request(p);
                         }
                         Ok(None) => {}
                         Err(e) => return Head::Bad(e),
@@ -640,6 +653,19 @@ impl<H: Handler> Conn<H> {
                 Reply::Response(plain_response(status))
             }
         };
+        let reply = match reply {
+            Reply::Response(r) if r.status().is_informational() => {
+                // An interim or switching status needs an expert response; as a final
+                // answer it would leave the peer waiting.
+                log::error!(
+                    "{:?}: handler answered {} as a final response; use an expert response",
+                    self.info,
+                    r.status()
+                );
+                Reply::Response(plain_response(StatusCode::INTERNAL_SERVER_ERROR))
+            }
+            reply => reply,
+        };
         match reply {
             Reply::Response(response) => self.respond(response, version, is_head, keep_alive).await,
             Reply::Expert(expert) => self.expert(expert).await,
@@ -718,9 +744,7 @@ impl<H: Handler> Conn<H> {
             keep = false;
         }
         let headers = &mut parts.headers;
-        let no_body = status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED;
+        let no_body = status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         let mut encoder = None;
         if no_body {
             headers.remove(TRANSFER_ENCODING);
@@ -914,11 +938,20 @@ impl<H: Handler> Conn<H> {
                     return Step::Close { linger: false };
                 }
             }
-            if lock(&self.shared).has_unwritten() && self.flush().await.is_err() {
-                return Step::Broken;
-            }
+            // Read while the response is still being written: a peer may read it
+            // only once it has written its whole body.
             let deadline = self.rt.now() + self.config.body_read_timeout;
-            match self.wait(deadline, false, |s, cx| s.poll_fill(cx)).await {
+            let read = self
+                .wait(deadline, false, |s, cx| {
+                    if s.has_unwritten() {
+                        if let Poll::Ready(Err(e)) = s.poll_flush(cx) {
+                            return Poll::Ready(Err(e));
+                        }
+                    }
+                    s.poll_fill(cx)
+                })
+                .await;
+            match read {
                 Waited::Done(Ok(_)) => {}
                 Waited::Done(Err(_)) => return Step::Broken,
                 Waited::Timeout | Waited::Stopped => return Step::Close { linger: true },
