@@ -379,7 +379,7 @@ impl<H: Handler> Conn<H> {
             std::panic::catch_unwind(AssertUnwindSafe(move || handler.call(info, head, body)));
         let fut = match called {
             Ok(fut) => fut,
-            Err(panic) => return Err(panic_error(&self.info, panic)),
+            Err(panic) => return Err(panic_error(panic)),
         };
         let mut fut = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
         let shared = &self.shared;
@@ -404,7 +404,7 @@ impl<H: Handler> Conn<H> {
         }
         match outcome {
             Ok(result) => result,
-            Err(panic) => Err(panic_error(&self.info, panic)),
+            Err(panic) => Err(panic_error(panic)),
         }
     }
 
@@ -693,7 +693,7 @@ impl<H: Handler> Conn<H> {
                 Step::Close { linger: false }
             }
             Err(panic) => {
-                let e = panic_error(&self.info, panic);
+                let e = panic_error(panic);
                 log::error!("{:?}: expert handler failed: {e}", self.info);
                 Step::Close { linger: false }
             }
@@ -783,14 +783,13 @@ fn plain_response(status: StatusCode) -> Response<Body> {
     response
 }
 
-/// The error logged for a handler panic, with the panic's message.
-fn panic_error(info: &ConnInfo, panic: Box<dyn Any + Send>) -> Error {
+/// The error for a handler panic, with the panic's message (logged by the caller).
+fn panic_error(panic: Box<dyn Any + Send>) -> Error {
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".to_string());
-    log::error!("{info:?}: handler panicked: {message}");
     Error::new(ErrorKind::Handler).with_context(format!("handler panicked: {message}"))
 }
 
