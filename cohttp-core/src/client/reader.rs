@@ -54,6 +54,18 @@ pub(crate) async fn run(shared: Arc<Shared>, mut rd: ReadHalf<BoxTransport>, mut
     shared.terminate(end);
 }
 
+/// The stream ended inside a response head. No response can be made of a partial head,
+/// so this is the orderly end of stream before any response (RFC 9112 §9.3.1): the retry
+/// error (written) for the requests in flight, not written for the waiting ones, and an
+/// idempotent request is sent again. Bytes with no request in flight are an error.
+fn eof_inside_head(shared: &Arc<Shared>) -> Result<End> {
+    if shared.lock().in_flight.is_empty() {
+        return Err(Error::malformed(Malformed::TruncatedHead));
+    }
+    log::debug!(target: "cohttp::client", "connection {}: end of stream inside a response head", shared.id);
+    Ok(End::Graceful)
+}
+
 fn read_error(e: std::io::Error) -> Error {
     Error::from(e).with_context("could not read the response")
 }
@@ -75,7 +87,7 @@ async fn read_loop(
             match read_head_bytes(shared, rd, buf, &mut timer).await? {
                 Got::Data => {}
                 Got::Eof if buf.is_empty() => return Ok(End::Graceful),
-                Got::Eof => return Err(Error::malformed(Malformed::TruncatedHead)),
+                Got::Eof => return eof_inside_head(shared),
                 Got::Timeout => return Ok(End::HeadTimeout),
             }
         };

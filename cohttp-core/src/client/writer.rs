@@ -363,17 +363,25 @@ async fn flush(
         Ok(()) => Ok(()),
         Err(e) => {
             // The request whose bytes the failed write carried.
-            let seq = marks
+            let carried = marks
                 .iter()
                 .rev()
                 .find(|&&(_, start)| start <= failed_at)
                 .or_else(|| marks.first())
-                .map(|&(seq, _)| seq)
-                .unwrap_or(u64::MAX);
-            Err(JobError::Connection(
-                seq,
-                Error::from(e).with_context("could not write the request"),
-            ))
+                .copied();
+            let seq = carried.map_or(u64::MAX, |(seq, _)| seq);
+            let err = if e.kind() == std::io::ErrorKind::BrokenPipe {
+                // The peer closed the connection in an orderly way (the write-side
+                // counterpart of end of stream): the retry error, written when some of
+                // the request went out (RFC 9112 §9.3.1).
+                let went_out = carried.is_some_and(|(_, start)| start < failed_at);
+                Error::retry(went_out)
+                    .with_context("the peer closed the connection while the request was written")
+                    .with_source(e)
+            } else {
+                Error::from(e).with_context("could not write the request")
+            };
+            Err(JobError::Connection(seq, err))
         }
     }
 }
