@@ -57,6 +57,9 @@ pub(crate) enum End {
     Closed,
     /// A failure every queued request shares (connect error, unparseable response).
     Failed(Error),
+    /// Reading failed (a reset, say): requests written get the error (the server may have
+    /// acted on them), the ones none of whose bytes went out the retry error (not written).
+    ReadFailed(Error),
     /// The response head timeout: in flight → Timeout (when written), waiting → retry.
     HeadTimeout,
 }
@@ -174,7 +177,7 @@ impl Shared {
             s.phase = Phase::Ended;
             s.writes_done = true;
             s.failure = Some(match &end {
-                End::Failed(e) => e.duplicate(),
+                End::Failed(e) | End::ReadFailed(e) => e.duplicate(),
                 End::HeadTimeout => Error::timeout(),
                 End::Closed => Error::closed(),
                 End::Graceful => Error::malformed(Malformed::TruncatedBody),
@@ -204,6 +207,7 @@ impl Shared {
             let e = match (&end, f.written) {
                 (End::Failed(e), _) => e.duplicate(),
                 (_, false) => Error::retry(false),
+                (End::ReadFailed(e), true) => e.duplicate(),
                 (End::Graceful, true) => Error::retry(true),
                 (End::Closed, true) => Error::closed(),
                 (End::HeadTimeout, true) => {

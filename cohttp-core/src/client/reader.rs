@@ -18,7 +18,7 @@ use futures_util::io::ReadHalf;
 use http::{Method, StatusCode};
 
 use crate::body::Body;
-use crate::error::{Error, Malformed, Result};
+use crate::error::{Error, ErrorKind, Malformed, Result};
 use crate::h1::{self, BodyLength, Decoded, Decoder};
 use crate::runtime::{BoxTransport, Timer};
 
@@ -49,6 +49,7 @@ enum BodyEnd {
 pub(crate) async fn run(shared: Arc<Shared>, mut rd: ReadHalf<BoxTransport>, mut buf: BytesMut) {
     let end = match read_loop(&shared, &mut rd, &mut buf).await {
         Ok(end) => end,
+        Err(e) if matches!(e.kind(), ErrorKind::Io) => End::ReadFailed(e),
         Err(e) => End::Failed(e),
     };
     shared.terminate(end);
