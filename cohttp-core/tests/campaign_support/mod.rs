@@ -167,7 +167,7 @@ pub fn run_campaign(name: &str, mut one: impl FnMut(u64, &mut Totals)) -> Totals
         totals.seeds += 1;
     }
     println!(
-        "{name}: seeds={} faulty_connections={} faults_fired={} requests={} ok={} failed={} retried={}",
+        "{name}: seeds={} faulty_connections={} faults_fired={} attempts={} ok={} failed={} resent={}",
         totals.seeds,
         totals.faulty_connections,
         totals.faults_fired,
