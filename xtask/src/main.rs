@@ -5,6 +5,8 @@
 //! - `bench`: our server and client against hyper's (see `bench/mod.rs` and `BENCHMARKS.md`);
 //!   `bench-run`, `bench-hyper-server` and `bench-hyper-client` are its parts, run by it.
 
+#![forbid(unsafe_code)]
+
 mod bench;
 
 use std::process::{Command, ExitCode};

@@ -1,5 +1,6 @@
 //! Serving files: [`resolve_local_file`], which maps a request URI to a path that never
-//! leaves the document root, and [`respond_file`], which streams a file.
+//! leaves the document root (neither by its segments nor through a symbolic link), and
+//! [`respond_file`], which streams a file.
 //!
 //! File reads go through [`Runtime::blocking`] in chunks, so they never stall an async
 //! worker and work on every backend (the mock one included). This file does not list
@@ -33,9 +34,45 @@ use crate::server::respond::{respond, respond_not_found, respond_string};
 const FILE_CHUNK: usize = 64 * 1024;
 
 /// The file under `docroot` that the path of `uri` names, or `None` when the path
-/// cannot be mapped safely. See [`resolve_local_path`] for the rules.
+/// cannot be mapped safely: see [`resolve_local_path`] for the rules on the path, and
+/// moreover no symbolic link on the way may lead out of `docroot`.
+///
+/// Unlike [`resolve_local_path`], this looks at the file system (one `lstat` per path
+/// segment, and the resolution of each symbolic link met): a link whose target, fully
+/// resolved, lies outside the canonical `docroot` (or that dangles) makes the result
+/// `None`; links that stay inside are allowed. Segments that do not exist end the check
+/// (nothing there to follow; opening the path then fails with "not found"). A link
+/// swapped in between this check and the open is not caught: a server of untrusted
+/// directories should also open with no-follow where the platform offers it.
 pub fn resolve_local_file(docroot: impl AsRef<Path>, uri: &Uri) -> Option<PathBuf> {
-    resolve_local_path(docroot, uri.path())
+    let docroot = docroot.as_ref();
+    let path = resolve_local_path(docroot, uri.path())?;
+    links_stay_inside(docroot, &path).then_some(path)
+}
+
+/// Whether every symbolic link met walking from `docroot` down to `path` (which
+/// `resolve_local_path` built: `docroot` joined with plain names) resolves inside it.
+fn links_stay_inside(docroot: &Path, path: &Path) -> bool {
+    let Ok(rest) = path.strip_prefix(docroot) else {
+        return false;
+    };
+    let Ok(root) = docroot.canonicalize() else {
+        // No document root on disk: nothing under it to follow either.
+        return true;
+    };
+    let mut at = docroot.to_path_buf();
+    for component in rest.components() {
+        at.push(component);
+        match std::fs::symlink_metadata(&at) {
+            Err(_) => return true,
+            Ok(meta) if meta.file_type().is_symlink() => match at.canonicalize() {
+                Ok(real) if real.starts_with(&root) => {}
+                _ => return false,
+            },
+            Ok(_) => {}
+        }
+    }
+    true
 }
 
 /// The file under `docroot` that the URI path `path` names (a query, if any, is
