@@ -78,7 +78,7 @@ struct Inner {
 }
 
 /// What the file system says about a request path.
-enum Found {
+enum Lookup {
     /// A regular file, opened.
     File {
         file: File,
@@ -112,7 +112,7 @@ impl FileServer {
         let root = fs::canonicalize(docroot).map_err(fail)?;
         if !fs::metadata(&root).map_err(fail)?.is_dir() {
             return Err(fail(io::Error::new(
-                io::ErrorKind::NotADirectory,
+                io::ErrorKind::InvalidInput,
                 "not a directory",
             )));
         }
@@ -188,13 +188,13 @@ impl FileServer {
             .blocking(move || lookup(&inner, &candidate, is_dir_path))
             .await?;
         match found {
-            Ok(Some(Found::File {
+            Ok(Some(Lookup::File {
                 file,
                 path,
                 len,
                 modified,
             })) => Ok(self.file_response(req, file, &path, len, modified)),
-            Ok(Some(Found::Listing { entries, truncated })) => {
+            Ok(Some(Lookup::Listing { entries, truncated })) => {
                 let mut page = html_listing(path, &entries);
                 if truncated {
                     page.push_str(&format!(
@@ -208,8 +208,8 @@ impl FileServer {
                 );
                 Ok(respond(StatusCode::OK, headers, page))
             }
-            Ok(Some(Found::Directory)) | Ok(Some(Found::Forbidden)) => Ok(forbidden()),
-            Ok(Some(Found::NotFound)) => Ok(respond_not_found(None)),
+            Ok(Some(Lookup::Directory)) | Ok(Some(Lookup::Forbidden)) => Ok(forbidden()),
+            Ok(Some(Lookup::NotFound)) => Ok(respond_not_found(None)),
             Ok(None) => {
                 // One leading slash only: `//host/dir` would be a redirect to another host.
                 let local = path.trim_start_matches('/');
@@ -318,18 +318,18 @@ fn forbidden() -> Response<Body> {
 
 /// The canonical form of `path` when it stays under `root`; `Forbidden` when a link
 /// leads out of it.
-fn inside(root: &Path, path: &Path) -> io::Result<std::result::Result<PathBuf, Found>> {
+fn inside(root: &Path, path: &Path) -> io::Result<std::result::Result<PathBuf, Lookup>> {
     match fs::canonicalize(path) {
         Ok(real) if real.starts_with(root) => Ok(Ok(real)),
-        Ok(_) => Ok(Err(Found::Forbidden)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Err(Found::NotFound)),
+        Ok(_) => Ok(Err(Lookup::Forbidden)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Err(Lookup::NotFound)),
         Err(e) => Err(e),
     }
 }
 
 /// Looks `candidate` up (blocking). `Ok(None)`: a directory asked without its trailing
 /// slash, to be redirected.
-fn lookup(inner: &Inner, candidate: &Path, is_dir_path: bool) -> io::Result<Option<Found>> {
+fn lookup(inner: &Inner, candidate: &Path, is_dir_path: bool) -> io::Result<Option<Lookup>> {
     let real = match inside(&inner.root, candidate)? {
         Ok(real) => real,
         Err(found) => return Ok(Some(found)),
@@ -339,7 +339,7 @@ fn lookup(inner: &Inner, candidate: &Path, is_dir_path: bool) -> io::Result<Opti
         return open(real).map(Some);
     }
     if !meta.is_dir() {
-        return Ok(Some(Found::Forbidden));
+        return Ok(Some(Lookup::Forbidden));
     }
     if !is_dir_path && real != inner.root {
         return Ok(None);
@@ -352,7 +352,7 @@ fn lookup(inner: &Inner, candidate: &Path, is_dir_path: bool) -> io::Result<Opti
         }
     }
     if !inner.listing {
-        return Ok(Some(Found::Directory));
+        return Ok(Some(Lookup::Directory));
     }
     let mut entries = Vec::new();
     let mut truncated = false;
@@ -381,13 +381,13 @@ fn lookup(inner: &Inner, candidate: &Path, is_dir_path: bool) -> io::Result<Opti
             ListingEntry::file(name, meta.len(), modified)
         });
     }
-    Ok(Some(Found::Listing { entries, truncated }))
+    Ok(Some(Lookup::Listing { entries, truncated }))
 }
 
-fn open(path: PathBuf) -> io::Result<Found> {
+fn open(path: PathBuf) -> io::Result<Lookup> {
     let file = File::open(&path)?;
     let meta = file.metadata()?;
-    Ok(Found::File {
+    Ok(Lookup::File {
         file,
         len: meta.len(),
         modified: meta.modified().ok(),
