@@ -80,6 +80,7 @@ mod listing;
 mod range;
 mod respond;
 mod serve;
+mod shared;
 mod shutdown;
 
 pub use access_log::{access_log_line, AccessLog, ACCESS_LOG_TARGET};
