@@ -523,7 +523,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn date_parsers_never_panic(s in ".{0,40}") {
+        fn date_parsers_never_panic(s in ".{0,40}|[A-Za-z0-9é :,-]{0,40}") {
             let _ = parse_http_date_in(&s, 2026);
             let _ = parse_cookie_date(&s);
         }
