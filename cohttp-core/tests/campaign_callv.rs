@@ -191,7 +191,14 @@ fn run_seed(seed: u64, totals: &mut Totals) -> Sim {
                         pending.push(id);
                         totals.retried += 1;
                     }
-                    last.insert(id, if head { Last::BodyCut(e) } else { Last::Failed(e) });
+                    last.insert(
+                        id,
+                        if head {
+                            Last::BodyCut(e)
+                        } else {
+                            Last::Failed(e)
+                        },
+                    );
                 }
             }
         }

@@ -64,7 +64,11 @@ impl Store {
 /// The key-value handler: counts the request id as soon as the head arrives.
 fn kv_handler(
     store: Arc<Store>,
-) -> impl Fn(ConnInfo, Request<()>, Body) -> futures_util::future::BoxFuture<'static, Result<http::Response<Body>, Error>>
+) -> impl Fn(
+    ConnInfo,
+    Request<()>,
+    Body,
+) -> futures_util::future::BoxFuture<'static, Result<http::Response<Body>, Error>>
        + Send
        + Sync
        + 'static {
@@ -169,9 +173,9 @@ fn run_seed(seed: u64, totals: &mut Totals) -> Sim {
     let retries = plan.faulty.len();
     let cache = Cache::new(
         &rt,
-        CacheConfig::new().retry(retries).connection(
-            ConnectionConfig::new().head_timeout(Some(Duration::from_secs(20))),
-        ),
+        CacheConfig::new()
+            .retry(retries)
+            .connection(ConnectionConfig::new().head_timeout(Some(Duration::from_secs(20)))),
     );
     let issued: Arc<Mutex<Vec<Issued>>> = Arc::new(Mutex::new(Vec::new()));
     let call = |method: Method, path: String, body: Body| {
@@ -238,7 +242,13 @@ fn run_seed(seed: u64, totals: &mut Totals) -> Sim {
     if std::env::var("CAMPAIGN_VERBOSE").is_ok() {
         println!("seed={seed} schedule={plan:?}");
         for r in &issued {
-            println!("  {} {} seen={} {:?}", r.id, r.method, store.seen(r.id), r.outcome);
+            println!(
+                "  {} {} seen={} {:?}",
+                r.id,
+                r.method,
+                store.seen(r.id),
+                r.outcome
+            );
         }
     }
     let only_graceful = plan.faulty.iter().all(|(f, _)| f.is_graceful());

@@ -20,15 +20,16 @@ fn server(sim: &Sim, name: &str) -> futures_channel::oneshot::Sender<()> {
     sim.spawn(async move {
         let app = |_: ConnInfo, req: Request<()>, body: Body| async move {
             body.drain().await?;
-            Ok::<_, Error>(respond_string(StatusCode::OK, format!("ok {}", req.uri().path())))
+            Ok::<_, Error>(respond_string(
+                StatusCode::OK,
+                format!("ok {}", req.uri().path()),
+            ))
         };
         let stop = async move {
             let _ = rx.await;
         };
         let config = ServerConfig::default().date_origin(UNIX_EPOCH);
-        serve(&rt, addr, app, config, stop)
-            .await
-            .expect("serve");
+        serve(&rt, addr, app, config, stop).await.expect("serve");
     });
     sim.run_until_idle();
     tx
@@ -80,10 +81,8 @@ fn peer_closing_while_a_request_is_written_retries_an_idempotent_request() {
     let _stop = server(&sim, "kv");
     // The server reads 5 bytes then end of stream; the client's further writes fail
     // with a broken pipe.
-    sim.net().push_faults(
-        "kv",
-        Faults::none().close_to_server_after(5).buffer(1),
-    );
+    sim.net()
+        .push_faults("kv", Faults::none().close_to_server_after(5).buffer(1));
     let c = cache(&sim);
     let answer = sim.block_on(async {
         let r = c.call(req("PUT", "/b")).await?;

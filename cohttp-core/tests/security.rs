@@ -12,7 +12,7 @@ use cohttp_core::client::{Client, Connection, ConnectionConfig};
 use cohttp_core::runtime::{Addr, Ctx, Endpoint};
 use cohttp_core::server::{
     resolve_local_file, respond_file, respond_need_auth, respond_redirect, serve, ConnInfo,
-    ServerConfig,
+    FileServer, ServerConfig,
 };
 use cohttp_core::{Body, Error, ErrorKind, Malformed};
 use cohttp_mock::Sim;
@@ -44,11 +44,17 @@ fn header_values_with_cr_lf_nul_cannot_be_built_or_sent() {
         assert!(HeaderName::from_bytes(format!("x-a{bad}").as_bytes()).is_err());
         // The server's helpers that take user strings refuse them too.
         let e = respond_need_auth(&format!("Basic realm=\"a\"{bad}Set-Cookie: x=1")).unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::Malformed(Malformed::InvalidUserHeader));
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::Malformed(Malformed::InvalidUserHeader)
+        );
     }
     // A method is a token: no way to smuggle a request line through it.
     for bad in ["GET / HTTP/1.1\r\n", "GE T", "GET\0"] {
-        assert!(Method::from_bytes(bad.as_bytes()).is_err(), "{bad:?} accepted");
+        assert!(
+            Method::from_bytes(bad.as_bytes()).is_err(),
+            "{bad:?} accepted"
+        );
     }
 }
 
@@ -97,9 +103,15 @@ fn request_targets_with_spaces_or_controls_are_refused_before_connecting() {
         assert_eq!(malformed(&r), Some(Malformed::InvalidUri), "{target:?}");
         // In the query and the host too.
         let in_query = format!("http://t.test/a?q={}", c as char);
-        assert!(Uri::try_from(in_query.as_str()).is_err(), "{in_query:?} parsed");
+        assert!(
+            Uri::try_from(in_query.as_str()).is_err(),
+            "{in_query:?} parsed"
+        );
         let in_host = format!("http://t{}.test/", c as char);
-        assert!(Uri::try_from(in_host.as_str()).is_err(), "{in_host:?} parsed");
+        assert!(
+            Uri::try_from(in_host.as_str()).is_err(),
+            "{in_host:?} parsed"
+        );
     }
     assert!(sim.net().connections().is_empty(), "a connection was made");
 }
@@ -208,7 +220,10 @@ fn redirect_location_cannot_carry_cr_lf() {
     // `respond_redirect` at all.
     for bad in ["\r\nSet-Cookie: x=1", "\r", "\n", "\0"] {
         let location = format!("https://a.test/next{bad}");
-        assert!(Uri::try_from(location.as_str()).is_err(), "{location:?} parsed");
+        assert!(
+            Uri::try_from(location.as_str()).is_err(),
+            "{location:?} parsed"
+        );
     }
     // Percent-encoded, it stays encoded in the header.
     let uri = Uri::from_static("https://a.test/next%0d%0aSet-Cookie:%20x=1");
@@ -282,10 +297,7 @@ fn server_does_not_reflect_request_headers_into_its_head() {
 
 /// A fresh directory under the system's temporary one.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "cohttp-security-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("cohttp-security-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -308,7 +320,11 @@ fn resolve_local_file_does_not_follow_a_symlink_out_of_the_docroot() {
     symlink(docroot.join("sub"), docroot.join("alias")).unwrap();
     symlink(base.join("nowhere"), docroot.join("dangling")).unwrap();
     // A relative link climbing out.
-    symlink(Path::new("../secret/key.txt"), docroot.join("sub").join("up.txt")).unwrap();
+    symlink(
+        Path::new("../secret/key.txt"),
+        docroot.join("sub").join("up.txt"),
+    )
+    .unwrap();
 
     let resolve = |p: &'static str| resolve_local_file(&docroot, &Uri::from_static(p));
     assert_eq!(resolve("/key.txt"), None, "file link out of the docroot");
@@ -352,5 +368,20 @@ fn resolve_local_file_does_not_follow_a_symlink_out_of_the_docroot() {
         serve_static("/alias/page.txt"),
         (StatusCode::OK, "public".into())
     );
+
+    // The file server (`FileServer`) refuses the same links.
+    let files = FileServer::new(&rt, &docroot).unwrap();
+    let status_of = |p: &'static str| {
+        let req = Request::get(p).body(()).unwrap();
+        sim.block_on(files.respond(&req)).unwrap().status()
+    };
+    for p in ["/key.txt", "/out/key.txt", "/sub/up.txt", "/dangling"] {
+        let status = status_of(p);
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            "{p}: {status}"
+        );
+    }
+    assert_eq!(status_of("/alias/page.txt"), StatusCode::OK);
     let _ = std::fs::remove_dir_all(&base);
 }

@@ -73,7 +73,10 @@ async fn connection_flood_past_the_limit_keeps_the_server_responsive() {
     assert!(kept_lat.len() >= 10, "kept-alive client starved");
     // Connections the server dropped and the flood reopened.
     let opened = opened.load(Ordering::SeqCst);
-    assert!(opened > FLOODERS, "the flood was never cut back ({opened} connections)");
+    assert!(
+        opened > FLOODERS,
+        "the flood was never cut back ({opened} connections)"
+    );
     println!(
         "connection flood: {FLOODERS} idle peers vs max_connections={MAX_CONNECTIONS}, header \
          timeout 1 s, {opened} connections over {:.1} s; kept-alive client {}; new-connection \

@@ -36,7 +36,13 @@ async fn stalled_reader_is_dropped_by_the_write_timeout() {
     };
     // One kept-alive connection, so that the closed count is the stalled peers'.
     let client = keep_alive_client();
-    let lat = probe_while(&client, &server.url("/hello"), Duration::from_millis(50), freed).await;
+    let lat = probe_while(
+        &client,
+        &server.url("/hello"),
+        Duration::from_millis(50),
+        freed,
+    )
+    .await;
     let took = started.elapsed();
     assert!(
         server.closed() >= STALLED,
@@ -46,7 +52,7 @@ async fn stalled_reader_is_dropped_by_the_write_timeout() {
     let mut first = peers.remove(0);
     let mut got = 0usize;
     let mut buf = vec![0u8; 1 << 16];
-    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+    tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match first.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
