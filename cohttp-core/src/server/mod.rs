@@ -72,6 +72,7 @@ mod files;
 mod handler;
 mod respond;
 mod serve;
+mod shared;
 mod shutdown;
 mod tls;
 
