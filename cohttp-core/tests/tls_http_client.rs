@@ -44,10 +44,18 @@ fn conn_of(answer: &str) -> &str {
 fn https_get_through_client_uses_tls_with_sni_on_port_443() {
     let sim = Sim::new(1);
     let pki = Pki::new(&["origin.test"]);
-    serve_on(&sim, "origin.test", 443, ServerConfig::new().tls(pki.server()));
+    serve_on(
+        &sim,
+        "origin.test",
+        443,
+        ServerConfig::new().tls(pki.server()),
+    );
     let client = Client::new(&sim.runtime()).connection_config(trusting(&pki));
     let answer = sim.block_on(async {
-        let resp = client.get("https://origin.test/hello").await.expect("https GET");
+        let resp = client
+            .get("https://origin.test/hello")
+            .await
+            .expect("https GET");
         assert_eq!(resp.status(), 200);
         resp.into_body().to_string().await.expect("body")
     });
@@ -58,7 +66,12 @@ fn https_get_through_client_uses_tls_with_sni_on_port_443() {
 fn https_keep_alive_and_pipelining_share_one_tls_connection() {
     let sim = Sim::new(2);
     let pki = Pki::new(&["origin.test"]);
-    serve_on(&sim, "origin.test", 8443, ServerConfig::new().tls(pki.server()));
+    serve_on(
+        &sim,
+        "origin.test",
+        8443,
+        ServerConfig::new().tls(pki.server()),
+    );
     let rt = sim.runtime();
     let uri: Uri = "https://origin.test:8443/".parse().unwrap();
     let conn = Connection::create_uri(&rt, &uri, trusting(&pki).persistent(Some(true)))
@@ -75,7 +88,10 @@ fn https_keep_alive_and_pipelining_share_one_tls_connection() {
             .map(|a| a.expect("body"))
             .collect();
         // Then one more, later, on the same kept-alive connection.
-        let last = conn.call(get("https://origin.test:8443/last")).await.unwrap();
+        let last = conn
+            .call(get("https://origin.test:8443/last"))
+            .await
+            .unwrap();
         answers.push(last.into_body().to_string().await.unwrap());
         answers
     });
@@ -175,7 +191,11 @@ fn cache_keeps_http_and_https_to_same_host_port_apart() {
         out
     });
     assert!(answers[0].ends_with("tls=false sni=-"), "{}", answers[0]);
-    assert!(answers[1].ends_with("tls=true sni=origin.test"), "{}", answers[1]);
+    assert!(
+        answers[1].ends_with("tls=true sni=origin.test"),
+        "{}",
+        answers[1]
+    );
     // Each scheme kept its own connection, reused the second time.
     assert_eq!(conn_of(&answers[0]), conn_of(&answers[2]));
     assert_eq!(conn_of(&answers[1]), conn_of(&answers[3]));
@@ -192,7 +212,12 @@ fn https_untrusted_certificate_fails_the_call_with_a_tls_error() {
     let logs = cohttp_mock::capture_logs();
     let pki = Pki::new(&["origin.test"]);
     let other = Pki::new(&["origin.test"]);
-    serve_on(&sim, "origin.test", 443, ServerConfig::new().tls(pki.server()));
+    serve_on(
+        &sim,
+        "origin.test",
+        443,
+        ServerConfig::new().tls(pki.server()),
+    );
     let rt = sim.runtime();
     // Trusting another CA, and trusting the default (webpki) roots: both refuse.
     let strangers = Client::new(&rt).connection_config(trusting(&other));
@@ -228,7 +253,12 @@ fn https_untrusted_certificate_fails_the_call_with_a_tls_error() {
 fn https_name_mismatch_fails_the_call_with_a_tls_error() {
     let sim = Sim::new(5);
     let pki = Pki::new(&["elsewhere.test"]);
-    serve_on(&sim, "origin.test", 443, ServerConfig::new().tls(pki.server()));
+    serve_on(
+        &sim,
+        "origin.test",
+        443,
+        ServerConfig::new().tls(pki.server()),
+    );
     let client = Client::new(&sim.runtime()).connection_config(trusting(&pki));
     let e = sim.block_on(async { client.get("https://origin.test/").await.unwrap_err() });
     assert_eq!(e.kind(), &ErrorKind::Tls(TlsFailure::NameMismatch), "{e}");

@@ -25,7 +25,12 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn https_through_proxy_tunnel_carries_tls_to_the_origin() {
     let sim = Sim::new(21);
     let pki = Pki::new(&["origin.test"]);
-    serve_on(&sim, "origin.test", 443, ServerConfig::new().tls(pki.server()));
+    serve_on(
+        &sim,
+        "origin.test",
+        443,
+        ServerConfig::new().tls(pki.server()),
+    );
     let relay = serve_connect_relay(&sim, "proxy.test", 3128);
     let config = ProxyConfig::new()
         .scheme_proxy("https", "proxy.test:3128")
@@ -65,7 +70,12 @@ fn https_through_tunnel_untrusted_origin_is_a_tls_error() {
     let sim = Sim::new(22);
     let pki = Pki::new(&["origin.test"]);
     let other = Pki::new(&["origin.test"]);
-    serve_on(&sim, "origin.test", 443, ServerConfig::new().tls(pki.server()));
+    serve_on(
+        &sim,
+        "origin.test",
+        443,
+        ServerConfig::new().tls(pki.server()),
+    );
     let relay = serve_connect_relay(&sim, "proxy.test", 3128);
     let tunnel = Tunnel::new(
         &sim.runtime(),

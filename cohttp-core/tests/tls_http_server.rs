@@ -50,7 +50,10 @@ fn tls_server_handshake_times_out_against_silent_client() {
         let read = silent.read(&mut buf).await;
         (served_at, sim.elapsed(), read)
     });
-    assert!(served_at < Duration::from_secs(2), "served at {served_at:?}");
+    assert!(
+        served_at < Duration::from_secs(2),
+        "served at {served_at:?}"
+    );
     // The silent connection was closed by the server, at its handshake deadline.
     assert_eq!(read.expect("clean end of stream"), 0);
     assert!(
@@ -75,7 +78,12 @@ fn tls_server_refuses_plain_http_and_keeps_serving() {
     let sim = Sim::new(12);
     let logs = cohttp_mock::capture_logs();
     let pki = Pki::new(&["origin.test"]);
-    serve_on(&sim, "origin.test", 8443, ServerConfig::new().tls(pki.server()));
+    serve_on(
+        &sim,
+        "origin.test",
+        8443,
+        ServerConfig::new().tls(pki.server()),
+    );
     let rt = sim.runtime();
     let client = Client::new(&rt).connection_config(trusting(&pki));
     let (plain, secure) = sim.block_on(async {

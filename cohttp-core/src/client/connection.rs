@@ -318,7 +318,11 @@ impl Drop for Pending {
 enum Target {
     Endpoint(Endpoint),
     /// A URI's host and port; `tls` for `https` (and `wss`), verified as `host`.
-    Uri { host: String, port: u16, tls: bool },
+    Uri {
+        host: String,
+        port: u16,
+        tls: bool,
+    },
 }
 
 /// Whether requests to `uri` run over TLS: its scheme is `https` or `wss`.

@@ -121,8 +121,7 @@ pub async fn serve_listener<H: Handler>(
                 rt.spawn(async move {
                     // The TLS handshake, if any, runs here: never in the accept loop.
                     let run = async move {
-                        let Some((io, info)) = tls::start(&task_rt, io, info, &config).await
-                        else {
+                        let Some((io, info)) = tls::start(&task_rt, io, info, &config).await else {
                             return;
                         };
                         Conn::new(task_rt, io, info, handler, config, clock, Some(watch))

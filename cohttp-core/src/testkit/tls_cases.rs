@@ -241,7 +241,10 @@ async fn tls_https_round_trip(rt: Runtime) -> Result<(), String> {
     let url = |path: &str| format!("https://localhost:{port}{path}");
     let err = |e: Error| e.to_string();
 
-    let cache = Cache::new(&rt, CacheConfig::new().parallel(1).connection(config.clone()));
+    let cache = Cache::new(
+        &rt,
+        CacheConfig::new().parallel(1).connection(config.clone()),
+    );
     let client = Client::new(&rt).with_cache(cache);
     let mut answers = Vec::new();
     for (method, path) in [("GET", "/a"), ("POST", "/b"), ("GET", "/c")] {

@@ -354,7 +354,11 @@ async fn relay_conn(rt: Runtime, mut client: MockStream, relay: Relay) {
         _ => None,
     };
     let Some(mut origin) = origin else {
-        let _ = h1::io::write_all(&mut client, b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n").await;
+        let _ = h1::io::write_all(
+            &mut client,
+            b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n",
+        )
+        .await;
         return;
     };
     if h1::io::write_all(&mut client, b"HTTP/1.1 200 Connection established\r\n\r\n")

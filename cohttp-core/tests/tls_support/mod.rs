@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use cohttp_core::client::ConnectionConfig;
 use cohttp_core::runtime::{Addr, BoxTransport, Ctx};
 use cohttp_core::server::{respond_string, serve_listener, ConnInfo, Handler, ServerConfig};
-use cohttp_core::{Body, Error};
-use http::StatusCode;
 use cohttp_core::tls::{self, Roots, TlsClient, TlsServer};
+use cohttp_core::{Body, Error};
 use cohttp_mock::{Faults, Sim};
+use http::StatusCode;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 
 /// A private CA and one server certificate it issued.
