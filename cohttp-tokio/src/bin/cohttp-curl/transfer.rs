@@ -227,10 +227,16 @@ impl<'a> Transfer<'a> {
         headers: &HeaderMap,
         with_body: bool,
     ) -> Request<Body> {
-        let mut headers = headers.clone();
-        if let Some(host) = host_header(uri) {
-            headers.insert(HOST, host);
-        }
+        // `Host` first, as it goes on the wire.
+        let mut headers = match host_header(uri) {
+            Some(host) => {
+                let mut h = HeaderMap::with_capacity(headers.len() + 3);
+                h.insert(HOST, host);
+                h.extend(headers.iter().filter(|(n, _)| *n != HOST).map(|(n, v)| (n.clone(), v.clone())));
+                h
+            }
+            None => headers.clone(),
+        };
         let body = match (&self.payload, with_body) {
             (Some(p), true) => {
                 if !headers.contains_key(CONTENT_TYPE) && !self.removed.contains(&CONTENT_TYPE) {
