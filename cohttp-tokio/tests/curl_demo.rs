@@ -143,7 +143,10 @@ fn include_prints_the_head_then_the_body() {
     let out = run.stdout_text();
     let (head, body) = out.split_once("\r\n\r\n").expect("head and body");
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-    assert!(head.contains("\r\ncontent-type: application/json"), "{head}");
+    assert!(
+        head.contains("\r\ncontent-type: application/json"),
+        "{head}"
+    );
     assert!(head.contains("\r\ncontent-length: 27"), "{head}");
     assert_eq!(body, r#"{"message":"Hello, World!"}"#);
 }
@@ -163,7 +166,15 @@ fn head_option_sends_head_and_prints_only_the_head() {
 #[test]
 fn put_with_data_sends_the_urlencoded_body() {
     let s = start();
-    let run = curl(&["-X", "PUT", "-d", "a=1", "-d", "b=two words", &s.url("/echo")]);
+    let run = curl(&[
+        "-X",
+        "PUT",
+        "-d",
+        "a=1",
+        "-d",
+        "b=two words",
+        &s.url("/echo"),
+    ]);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     assert_eq!(
         run.stdout_text(),
@@ -226,7 +237,13 @@ fn location_follows_a_redirect_chain() {
     let paths: Vec<String> = s.seen().into_iter().map(|(_, p, _)| p).collect();
     assert_eq!(
         paths,
-        ["/redirect/4", "/redirect/3", "/redirect/2", "/redirect/1", "/redirect/0"]
+        [
+            "/redirect/4",
+            "/redirect/3",
+            "/redirect/2",
+            "/redirect/1",
+            "/redirect/0"
+        ]
     );
     // Without -L the redirect itself is the answer.
     let run = curl(&["-i", &s.url("/redirect/1")]);
@@ -332,7 +349,10 @@ fn verbose_prints_both_heads_to_stderr() {
     assert_eq!(run.code(), 0, "{}", run.stderr);
     assert_eq!(run.stdout_text(), "Hello, World!");
     let err = run.stderr;
-    assert!(err.starts_with("> GET /plaintext HTTP/1.1\r\n> host: 127.0.0.1:"), "{err}");
+    assert!(
+        err.starts_with("> GET /plaintext HTTP/1.1\r\n> host: 127.0.0.1:"),
+        "{err}"
+    );
     assert!(err.contains("\r\n> x-test: yes\r\n"), "{err}");
     assert!(err.contains("\r\n>\r\n< HTTP/1.1 200 OK\r\n"), "{err}");
     assert!(err.ends_with("\r\n<\r\n"), "{err}");

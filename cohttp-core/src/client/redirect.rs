@@ -294,18 +294,25 @@ mod tests {
         let uri: Uri = "http://a.test/".parse().unwrap();
         for status in [200, 304, 300, 305, 404] {
             let s = StatusCode::from_u16(status).unwrap();
-            assert!(Redirect::from_response(&Method::GET, &uri, s, &location("/x"))
-                .unwrap()
-                .is_none());
+            assert!(
+                Redirect::from_response(&Method::GET, &uri, s, &location("/x"))
+                    .unwrap()
+                    .is_none()
+            );
         }
-        let none = Redirect::from_response(&Method::GET, &uri, StatusCode::FOUND, &HeaderMap::new());
+        let none =
+            Redirect::from_response(&Method::GET, &uri, StatusCode::FOUND, &HeaderMap::new());
         assert!(none.unwrap().is_none());
     }
 
     #[test]
     fn other_schemes_are_refused() {
         let uri: Uri = "http://a.test/".parse().unwrap();
-        for to in ["ftp://a.test/x", "file:///etc/passwd", "javascript:alert(1)"] {
+        for to in [
+            "ftp://a.test/x",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+        ] {
             let e = Redirect::from_response(&Method::GET, &uri, StatusCode::FOUND, &location(to))
                 .unwrap_err();
             assert!(matches!(
@@ -318,7 +325,10 @@ mod tests {
     #[test]
     fn cross_origin_redirect_drops_authorization_and_cookie() {
         let mut prev = HeaderMap::new();
-        prev.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic eDp5"));
+        prev.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic eDp5"),
+        );
         prev.insert(header::COOKIE, HeaderValue::from_static("s=1"));
         prev.insert(header::HOST, HeaderValue::from_static("a.test"));
         prev.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
@@ -336,7 +346,10 @@ mod tests {
     #[test]
     fn same_origin_redirect_keeps_authorization() {
         let mut prev = HeaderMap::new();
-        prev.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic eDp5"));
+        prev.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic eDp5"),
+        );
         for to in ["/other", "http://A.TEST:80/other"] {
             let r = follow(Method::GET, "http://a.test/", 301, to);
             assert!(!r.is_cross_origin(), "{to}");

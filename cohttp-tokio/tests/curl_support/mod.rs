@@ -80,7 +80,11 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
 }
 
 /// A command whose stdout and stderr go to files in `dir`.
-pub fn command_with_files(program: &str, args: &[&str], dir: &TempDir) -> (Command, PathBuf, PathBuf) {
+pub fn command_with_files(
+    program: &str,
+    args: &[&str],
+    dir: &TempDir,
+) -> (Command, PathBuf, PathBuf) {
     let out = dir.join("stdout");
     let err = dir.join("stderr");
     let mut cmd = Command::new(program);
@@ -122,20 +126,4 @@ pub fn curl_with(args: &[&str], setup: impl FnOnce(&mut Command)) -> Run {
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
-}
-
-/// Whether `program` can be run (found on PATH or as given).
-pub fn find_program(candidates: &[&str]) -> Option<String> {
-    for c in candidates {
-        let ok = Command::new(c)
-            .arg("-v")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if ok {
-            return Some(c.to_string());
-        }
-    }
-    None
 }

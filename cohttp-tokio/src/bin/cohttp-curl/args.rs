@@ -132,9 +132,9 @@ impl Args {
                 if VALUED.iter().any(|(_, l)| *l == name) || VALUED_LONG.contains(&name) {
                     let value = match inline {
                         Some(v) => v,
-                        None => args
-                            .next()
-                            .ok_or_else(|| Failure::usage(format!("option --{name} needs a value")))?,
+                        None => args.next().ok_or_else(|| {
+                            Failure::usage(format!("option --{name} needs a value"))
+                        })?,
                     };
                     out.set(name, value)?;
                 } else if inline.is_some() {
@@ -150,8 +150,9 @@ impl Args {
                     if let Some(long) = long_of(*c) {
                         let rest: String = cluster[i + 1..].iter().collect();
                         let value = if rest.is_empty() {
-                            args.next()
-                                .ok_or_else(|| Failure::usage(format!("option -{c} needs a value")))?
+                            args.next().ok_or_else(|| {
+                                Failure::usage(format!("option -{c} needs a value"))
+                            })?
                         } else {
                             rest
                         };
@@ -289,7 +290,10 @@ mod tests {
         assert_eq!(parse(&["u"]).unwrap().method(), "GET");
         assert_eq!(parse(&["-I", "u"]).unwrap().method(), "HEAD");
         assert_eq!(parse(&["-F", "a=b", "u"]).unwrap().method(), "POST");
-        assert_eq!(parse(&["--data-binary", "@f", "u"]).unwrap().method(), "POST");
+        assert_eq!(
+            parse(&["--data-binary", "@f", "u"]).unwrap().method(),
+            "POST"
+        );
     }
 
     #[test]

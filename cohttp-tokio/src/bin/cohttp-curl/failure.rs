@@ -59,7 +59,10 @@ impl std::fmt::Display for Failure {
 
 /// `text` on one line.
 fn one_line(text: &str) -> String {
-    text.split(['\r', '\n']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split(['\r', '\n'])
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -81,7 +81,9 @@ impl Payload {
                             let content = std::fs::read(path).map_err(|e| {
                                 Failure::new(26, format!("cannot read {path}: {e}"))
                             })?;
-                            joined.extend(content.into_iter().filter(|b| !matches!(b, b'\r' | b'\n')));
+                            joined.extend(
+                                content.into_iter().filter(|b| !matches!(b, b'\r' | b'\n')),
+                            );
                         }
                         None => joined.extend_from_slice(item.as_bytes()),
                     }
@@ -184,7 +186,10 @@ mod tests {
         std::fs::write(&f, "b=2\r\nc=3\n").unwrap();
         let data = Data::Form(vec!["a=1".into(), format!("@{}", f.display())]);
         let p = Payload::new(&data).unwrap();
-        assert_eq!(p.segments, [Segment::Bytes(Bytes::from_static(b"a=1&b=2c=3"))]);
+        assert_eq!(
+            p.segments,
+            [Segment::Bytes(Bytes::from_static(b"a=1&b=2c=3"))]
+        );
         assert_eq!(p.content_type, "application/x-www-form-urlencoded");
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -198,7 +203,10 @@ mod tests {
         std::fs::write(&f, &content).unwrap();
         let p = Payload::new(&Data::Binary(format!("@{}", f.display()))).unwrap();
         assert_eq!(p.len(), content.len() as u64);
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let got = rt.block_on(p.body().to_bytes()).unwrap();
         assert_eq!(&got[..], &content[..]);
         std::fs::remove_dir_all(&dir).unwrap();

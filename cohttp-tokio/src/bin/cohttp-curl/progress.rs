@@ -53,7 +53,10 @@ pub fn render(done: u64, total: Option<u64>, elapsed: Duration) -> String {
             let eta = if done >= total {
                 clock(elapsed)
             } else if rate > 0.0 {
-                format!("ETA {}", clock(Duration::from_secs_f64((total - done) as f64 / rate)))
+                format!(
+                    "ETA {}",
+                    clock(Duration::from_secs_f64((total - done) as f64 / rate))
+                )
             } else {
                 "ETA --:--".to_string()
             };

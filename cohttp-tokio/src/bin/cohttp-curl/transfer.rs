@@ -47,7 +47,8 @@ impl Sink {
             Sink::Stdout => std::io::stdout().lock().write_all(bytes),
             Sink::File(f, _) => f.write_all(bytes),
         };
-        result.map_err(|e| Failure::new(23, format!("failed writing output to {}: {e}", self.name())))
+        result
+            .map_err(|e| Failure::new(23, format!("failed writing output to {}: {e}", self.name())))
     }
 
     fn finish(&mut self) -> Result<(), Failure> {
@@ -55,7 +56,8 @@ impl Sink {
             Sink::Stdout => std::io::stdout().lock().flush(),
             Sink::File(f, _) => f.flush(),
         };
-        result.map_err(|e| Failure::new(23, format!("failed writing output to {}: {e}", self.name())))
+        result
+            .map_err(|e| Failure::new(23, format!("failed writing output to {}: {e}", self.name())))
     }
 
     fn name(&self) -> &str {
@@ -113,9 +115,8 @@ impl<'a> Transfer<'a> {
                 Some(path) => Sink::File(
                     BufWriter::with_capacity(
                         64 * 1024,
-                        File::create(path).map_err(|e| {
-                            Failure::new(23, format!("cannot create {path}: {e}"))
-                        })?,
+                        File::create(path)
+                            .map_err(|e| Failure::new(23, format!("cannot create {path}: {e}")))?,
                     ),
                     path.clone(),
                 ),
@@ -232,7 +233,12 @@ impl<'a> Transfer<'a> {
             Some(host) => {
                 let mut h = HeaderMap::with_capacity(headers.len() + 3);
                 h.insert(HOST, host);
-                h.extend(headers.iter().filter(|(n, _)| *n != HOST).map(|(n, v)| (n.clone(), v.clone())));
+                h.extend(
+                    headers
+                        .iter()
+                        .filter(|(n, _)| *n != HOST)
+                        .map(|(n, v)| (n.clone(), v.clone())),
+                );
                 h
             }
             None => headers.clone(),
@@ -324,7 +330,10 @@ impl<'a> Transfer<'a> {
         if self.args.fail && res.status().as_u16() >= 400 {
             return Err(Failure::new(
                 22,
-                format!("the requested URL returned error: {}", res.status().as_u16()),
+                format!(
+                    "the requested URL returned error: {}",
+                    res.status().as_u16()
+                ),
             ));
         }
         if self.args.include || self.args.head {
@@ -481,7 +490,10 @@ mod tests {
 
     #[test]
     fn urls_default_to_http_and_other_schemes_fail() {
-        assert_eq!(parse_url("127.0.0.1:8080/x").unwrap(), "http://127.0.0.1:8080/x");
+        assert_eq!(
+            parse_url("127.0.0.1:8080/x").unwrap(),
+            "http://127.0.0.1:8080/x"
+        );
         assert_eq!(parse_url("ftp://h/").unwrap_err().code, 1);
         assert_eq!(parse_url("http:///x").unwrap_err().code, 3);
     }
