@@ -37,7 +37,7 @@ use http::{Request, Response};
 use crate::body::Body;
 use crate::error::{Error, ErrorKind, Result};
 use crate::runtime::{Addr, BoxFuture};
-use crate::server::conn::Shared;
+use crate::server::shared::{lock, Shared};
 
 /// Who is on the other end of a connection: its id and addresses.
 ///
@@ -199,7 +199,7 @@ impl fmt::Debug for Upgraded {
 
 impl Upgraded {
     fn with<T>(&self, f: impl FnOnce(&mut Shared) -> Poll<io::Result<T>>) -> Poll<io::Result<T>> {
-        let mut shared = crate::server::conn::lock(&self.shared);
+        let mut shared = lock(&self.shared);
         if shared.generation != self.generation {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
