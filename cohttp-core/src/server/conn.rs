@@ -668,7 +668,13 @@ impl<H: Handler> Conn<H> {
             return Step::Close { linger: true };
         }
         self.buffered += 1;
-        match self.finish_body(true).await {
+        // A body the peer was never asked for (`100 Continue` unsent) cannot be
+        // drained before the raw stream is handed over: the peer may never send it.
+        let unasked = {
+            let s = lock(&self.shared);
+            s.continue_pending && s.decoder.is_some()
+        };
+        match self.finish_body(!unasked).await {
             Step::Continue => {}
             other => return other,
         }

@@ -921,7 +921,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn accept_parsers_never_panic(s in "\\PC{0,60}|[ -~]{0,60}") {
+        fn accept_parsers_never_panic(s in "\\PC{0,60}|[ -~]{0,60}|[a-zé*/;=,\" .q0-9\\\\\t-]{0,60}") {
             let _ = parse_accept(&s);
             let _ = parse_accept_charset(&s);
             let _ = parse_accept_encoding(&s);

@@ -29,7 +29,7 @@
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::{alphabet, Engine};
-use http::header::AUTHORIZATION;
+use http::header::{HeaderName, AUTHORIZATION};
 use http::{HeaderMap, HeaderValue};
 
 use super::syntax::{decode_error, is_token, quote, unsendable, Cursor};
@@ -399,6 +399,38 @@ pub fn parse_challenges(value: &str) -> Result<Vec<Challenge>> {
     Ok(out)
 }
 
+/// Every challenge of every field `name` of `headers` (`WWW-Authenticate` or
+/// `Proxy-Authenticate`), in order; several fields read as one list (RFC 9110 §5.3).
+///
+/// # Errors
+///
+/// As [`parse_challenges`] for any field, or a decode error for a field that is not
+/// UTF-8. No field at all gives an empty list.
+///
+/// # Examples
+///
+/// ```
+/// use http::header::{HeaderMap, WWW_AUTHENTICATE};
+/// use cohttp_core::vocab::auth::challenges;
+///
+/// let mut h = HeaderMap::new();
+/// h.append(WWW_AUTHENTICATE, "Negotiate".parse().unwrap());
+/// h.append(WWW_AUTHENTICATE, r#"Basic realm="simple""#.parse().unwrap());
+/// let all = challenges(&h, &WWW_AUTHENTICATE)?;
+/// assert_eq!(all.len(), 2);
+/// assert_eq!(all[1].realm(), Some("simple"));
+/// # Ok::<(), cohttp_core::Error>(())
+/// ```
+pub fn challenges(headers: &HeaderMap, name: &HeaderName) -> Result<Vec<Challenge>> {
+    let mut out = Vec::new();
+    for v in headers.get_all(name) {
+        let s = std::str::from_utf8(v.as_bytes())
+            .map_err(|_| decode_error("WWW-Authenticate: not UTF-8"))?;
+        out.extend(parse_challenges(s)?);
+    }
+    Ok(out)
+}
+
 fn skip_list_separators(c: &mut Cursor<'_>) {
     loop {
         c.skip_ows();
@@ -614,7 +646,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn auth_parsers_never_panic(s in "\\PC{0,60}|[ -~]{0,60}") {
+        fn auth_parsers_never_panic(s in "\\PC{0,60}|[ -~]{0,60}|[A-Za-zé=,\" \\\\\t+/]{0,60}") {
             let _ = parse_challenges(&s);
             let _ = BasicCredentials::decode(&s);
         }

@@ -105,7 +105,9 @@ pub struct SetCookie {
     /// `Expires`: when the cookie expires.
     pub expires: Option<SystemTime>,
     /// `Max-Age`: the cookie's lifetime in seconds; zero or less means already expired.
-    /// A user agent prefers it to `Expires`.
+    /// A user agent prefers it to `Expires`. Written as given: the server grammar asks
+    /// for a positive number, but `Max-Age=0` is the usual way to delete a cookie and
+    /// user agents read zero or less as "expired" (§5.6.2).
     pub max_age: Option<i64>,
     /// `Domain`, lower-cased, a leading `.` removed (as §5.6.3 does).
     pub domain: Option<String>,

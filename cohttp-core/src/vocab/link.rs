@@ -27,6 +27,9 @@
 //! # Ok::<(), cohttp_core::Error>(())
 //! ```
 
+use http::header::LINK;
+use http::HeaderMap;
+
 use super::syntax::{decode_error, is_token, quote, token_or_quote, unsendable, Cursor};
 use crate::error::Result;
 
@@ -374,6 +377,35 @@ pub fn serialize_links(links: &[Link]) -> Result<String> {
     Ok(parts.join(", "))
 }
 
+/// Every link of every `Link` field of `headers`, in order; several fields read as one
+/// list (RFC 9110 §5.3).
+///
+/// # Errors
+///
+/// As [`parse_links`] for any field, or a decode error for a field that is not UTF-8.
+///
+/// # Examples
+///
+/// ```
+/// use http::header::{HeaderMap, LINK};
+/// use cohttp_core::vocab::link::links;
+///
+/// let mut h = HeaderMap::new();
+/// h.append(LINK, r#"</page/1>; rel="prev""#.parse().unwrap());
+/// h.append(LINK, r#"</page/3>; rel="next""#.parse().unwrap());
+/// let next = links(&h)?.into_iter().find(|l| l.has_rel("next")).unwrap();
+/// assert_eq!(next.target, "/page/3");
+/// # Ok::<(), cohttp_core::Error>(())
+/// ```
+pub fn links(headers: &HeaderMap) -> Result<Vec<Link>> {
+    let mut out = Vec::new();
+    for v in headers.get_all(LINK) {
+        let s = std::str::from_utf8(v.as_bytes()).map_err(|_| decode_error("Link: not UTF-8"))?;
+        out.extend(parse_links(s)?);
+    }
+    Ok(out)
+}
+
 /// The most links a field may hold.
 const MAX_LINKS: usize = 1024;
 
@@ -677,7 +709,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn link_parser_never_panics(s in "\\PC{0,80}|[ -~]{0,80}") {
+        fn link_parser_never_panics(s in "\\PC{0,80}|[ -~]{0,80}|[<>a-zé;=,\" \\\\*'%0-9]{0,80}") {
             let _ = parse_links(&s);
             let _ = ExtValue::parse(&s);
         }

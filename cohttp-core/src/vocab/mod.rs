@@ -32,9 +32,9 @@ pub use accept::{
     negotiate_media_type, parse_accept, parse_accept_charset, parse_accept_encoding,
     parse_accept_language, serialize_accept, serialize_weighted, MediaRange, QValue, Weighted,
 };
-pub use auth::{parse_challenges, serialize_challenges, BasicCredentials, Challenge};
+pub use auth::{challenges, parse_challenges, serialize_challenges, BasicCredentials, Challenge};
 pub use cookie::{
     add_cookies, cookies, parse_cookie_header, serialize_cookie_header, set_cookies, SameSite,
     SetCookie,
 };
-pub use link::{parse_links, serialize_links, ExtValue, Link};
+pub use link::{links, parse_links, serialize_links, ExtValue, Link};
