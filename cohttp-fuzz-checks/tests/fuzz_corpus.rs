@@ -1,0 +1,112 @@
+//! Replays the saved fuzz corpora (`fuzz/corpus/<target>/*`) through the same checks
+//! the fuzz targets run, as ordinary tests: CI needs no fuzzing engine, and an input
+//! that once broke an invariant keeps being checked. The crashes the fuzzers found are
+//! also kept below as named regression tests, with their bytes.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use cohttp_fuzz_checks::{Check, TARGETS};
+
+fn corpus_dir(target: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
+}
+
+/// Runs `target`'s check over every file of its corpus; fails naming each bad file.
+fn replay(target: &str) {
+    let check: Check = TARGETS
+        .iter()
+        .find(|(name, _)| *name == target)
+        .map(|(_, c)| *c)
+        .expect("a known target");
+    let dir = corpus_dir(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "corpus {} is empty", dir.display());
+    let mut failed = Vec::new();
+    for file in &files {
+        let data = std::fs::read(file).expect("a readable corpus file");
+        if catch_unwind(AssertUnwindSafe(|| check(&data))).is_err() {
+            failed.push(file.display().to_string());
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} inputs of {target} broke an invariant:\n{}",
+        failed.len(),
+        files.len(),
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn corpus_request_head() {
+    replay("request_head");
+}
+
+#[test]
+fn corpus_response_head() {
+    replay("response_head");
+}
+
+#[test]
+fn corpus_chunked() {
+    replay("chunked");
+}
+
+#[test]
+fn corpus_client_connection() {
+    replay("client_connection");
+}
+
+#[test]
+fn corpus_round_trip() {
+    replay("round_trip");
+}
+
+#[test]
+fn every_target_has_a_replay_test() {
+    let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names,
+        [
+            "request_head",
+            "response_head",
+            "chunked",
+            "client_connection",
+            "round_trip"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Crashes found by the fuzzers, each with its bytes and what was wrong.
+
+/// `client_connection` header: 3 requests (HEAD, HEAD, POST), persistent, seed 0,
+/// the peer writing 3-byte pieces.
+const PIPELINED_HEAD_HEAD_POST: [u8; 5] = [2, 1, 0b10_01_01, 0, 2];
+
+/// Found by the seeds: after an HTTP/1.0 response without keep-alive, the client went on
+/// reading the next response for the next pipelined request, instead of ending the
+/// connection (RFC 9112 §9.6) and failing the rest with the retry error.
+#[test]
+fn client_reads_nothing_after_an_http10_response_without_keep_alive() {
+    let mut input = PIPELINED_HEAD_HEAD_POST.to_vec();
+    input.extend_from_slice(b"HTTP/1.0 200 OK\r\n\r\n");
+    input.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    cohttp_fuzz_checks::client_connection(&input);
+}
+
+/// Same, with `Connection: close` among other tokens, in mixed case.
+#[test]
+fn client_reads_nothing_after_a_connection_close_response() {
+    let mut input = PIPELINED_HEAD_HEAD_POST.to_vec();
+    input.extend_from_slice(b"HTTP/1.1 200 OK\r\nConnection: Upgrade, cLoSe\r\n\r\n");
+    input.extend_from_slice(b"HTTP/1.1 200 OK\r\nConnection: Upgrade, cLoSe\r\n\r\n");
+    cohttp_fuzz_checks::client_connection(&input);
+}
