@@ -110,3 +110,25 @@ fn client_reads_nothing_after_a_connection_close_response() {
     input.extend_from_slice(b"HTTP/1.1 200 OK\r\nConnection: Upgrade, cLoSe\r\n\r\n");
     cohttp_fuzz_checks::client_connection(&input);
 }
+
+/// Found by `chunked`: the chunk line `le\n...` was refused as `ChunkSize` when read byte
+/// by byte (`l` is no hex digit) but as `BareLineEnd` when read whole (the LF has no CR);
+/// the error now names the first offending byte whatever the read boundaries.
+#[test]
+fn chunk_line_error_is_the_first_offending_byte_whatever_the_split() {
+    cohttp_fuzz_checks::chunked(b"\0le\nh\r5lo!\r");
+}
+
+/// The same ordering between a bare CR in a trailer line and the trailer size limit
+/// (48 bytes under the tight limits): a CR met before the limit is the error.
+#[test]
+fn trailer_bare_cr_before_the_limit_whatever_the_split() {
+    let mut input = b"\x000\r\n\rX".to_vec();
+    input.extend_from_slice(&[b'a'; 60]);
+    input.extend_from_slice(b"\r\n\r\n");
+    cohttp_fuzz_checks::chunked(&input);
+    let mut input = b"\x000\r\n".to_vec();
+    input.extend_from_slice(&[b'a'; 60]);
+    input.extend_from_slice(b"\rX\r\n\r\n");
+    cohttp_fuzz_checks::chunked(&input);
+}

@@ -188,24 +188,19 @@ impl Decoder {
     fn chunk_line(&self, buf: &[u8]) -> Result<Option<(u64, usize)>> {
         let window = &buf[..buf.len().min(self.max_line + 2)];
         let Some(lf) = window.iter().position(|&b| b == b'\n') else {
-            if let Some(cr) = window.iter().position(|&b| b == b'\r') {
-                if cr + 1 < window.len() {
-                    return Err(Error::malformed(Malformed::BareLineEnd));
-                }
-            }
-            check_size_prefix(window)?;
+            check_partial_chunk_line(window)?;
             if buf.len() > self.max_line + 1 {
                 return Err(Error::limit(Limit::ChunkExtension));
             }
             return Ok(None);
         };
+        // What the bytes before the line end already show is refused first, so that the
+        // error is the one a byte-by-byte reader would have met.
+        check_partial_chunk_line(&window[..lf])?;
         if lf == 0 || window[lf - 1] != b'\r' {
             return Err(Error::malformed(Malformed::BareLineEnd));
         }
         let line = &window[..lf - 1];
-        if line.contains(&b'\r') {
-            return Err(Error::malformed(Malformed::BareLineEnd));
-        }
         let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         if digits == 0 {
             return Err(Error::malformed(Malformed::ChunkSize));
@@ -235,12 +230,18 @@ impl Decoder {
         let mut fields = HeaderMap::new();
         loop {
             let rest = &buf[start..];
-            let Some(lf) = rest.iter().position(|&b| b == b'\n') else {
-                if let Some(cr) = rest.iter().position(|&b| b == b'\r') {
-                    if cr + 1 < rest.len() {
-                        return Err(Error::malformed(Malformed::BareLineEnd));
-                    }
-                }
+            // A bare CR is refused before the size limit only if a byte-by-byte reader
+            // sees it first: once the byte after it is in, before the limit is passed.
+            let lf = rest.iter().position(|&b| b == b'\n');
+            let bare_cr = rest[..lf.unwrap_or(rest.len())]
+                .iter()
+                .position(|&b| b == b'\r')
+                .filter(|&cr| cr + 1 < lf.unwrap_or(rest.len()))
+                .map(|cr| start + cr + 2);
+            if bare_cr.is_some_and(|seen_at| seen_at <= self.max_trailers + 1) {
+                return Err(Error::malformed(Malformed::BareLineEnd));
+            }
+            let Some(lf) = lf else {
                 if buf.len() > self.max_trailers {
                     return Err(Error::limit(Limit::TrailerBytes));
                 }
@@ -254,14 +255,14 @@ impl Decoder {
             if end > self.max_trailers {
                 return Err(Error::limit(Limit::TrailerBytes));
             }
+            if bare_cr.is_some() {
+                return Err(Error::malformed(Malformed::BareLineEnd));
+            }
             if line.is_empty() {
                 if !fields.is_empty() {
                     self.trailers = Some(fields);
                 }
                 return Ok(Some(end));
-            }
-            if line.contains(&b'\r') {
-                return Err(Error::malformed(Malformed::BareLineEnd));
             }
             let (name, value) = parse_field_line(line)?;
             fields.append(name, value);
@@ -270,13 +271,29 @@ impl Decoder {
     }
 }
 
-/// While a chunk line is incomplete, refuses at once a size that is already wrong (so
-/// that a refused body is refused whatever the read boundaries).
-fn check_size_prefix(partial: &[u8]) -> Result<()> {
+/// Refuses at once what the start of a chunk line (its bytes before any LF) already
+/// shows to be wrong, so that a refused body is refused whatever the read boundaries:
+/// a CR followed by anything but LF (`BareLineEnd`), or a size that is not hexadecimal
+/// digits followed by `;`, SP, HTAB or CR (`ChunkSize`). When both are there, the error
+/// is the one whose offending byte comes first, as a byte-by-byte reader meets it.
+fn check_partial_chunk_line(partial: &[u8]) -> Result<()> {
+    // Offset of the byte after a bare CR, and of the first byte that breaks the size.
+    let bare_cr = partial
+        .iter()
+        .position(|&b| b == b'\r')
+        .map(|cr| cr + 1)
+        .filter(|&after| after < partial.len());
     let digits = partial.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    match partial.get(digits) {
-        None | Some(b';' | b' ' | b'\t' | b'\r') if digits > 0 || partial.is_empty() => Ok(()),
-        _ => Err(Error::malformed(Malformed::ChunkSize)),
+    let bad_size = match partial.get(digits) {
+        None => None,
+        Some(b';' | b' ' | b'\t' | b'\r') if digits > 0 => None,
+        Some(_) => Some(digits),
+    };
+    match (bare_cr, bad_size) {
+        (Some(cr), Some(size)) if size < cr => Err(Error::malformed(Malformed::ChunkSize)),
+        (Some(_), _) => Err(Error::malformed(Malformed::BareLineEnd)),
+        (None, Some(_)) => Err(Error::malformed(Malformed::ChunkSize)),
+        (None, None) => Ok(()),
     }
 }
 
