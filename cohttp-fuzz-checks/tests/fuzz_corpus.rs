@@ -132,3 +132,14 @@ fn trailer_bare_cr_before_the_limit_whatever_the_split() {
     input.extend_from_slice(b"\rX\r\n\r\n");
     cohttp_fuzz_checks::chunked(&input);
 }
+
+/// Found by `chunked`: a trailer line longer than the limit, with a bare CR past the
+/// limit and an LF without CR: byte by byte the limit is met first, whole the line end
+/// was; now the limit, whatever the split.
+#[test]
+fn trailer_limit_before_a_late_bad_line_end_whatever_the_split() {
+    let mut input = b"\x000\r\nNEnl".to_vec();
+    input.extend_from_slice(&[0; 50]);
+    input.extend_from_slice(b"\rooo\n\r\n");
+    cohttp_fuzz_checks::chunked(&input);
+}

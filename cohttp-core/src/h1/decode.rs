@@ -229,34 +229,38 @@ impl Decoder {
         let mut start = 0;
         let mut fields = HeaderMap::new();
         loop {
+            // Errors are checked in the order a byte-by-byte reader meets them, so that
+            // the error does not depend on the read boundaries: a bare CR is seen once the
+            // byte after it is in; the size limit once `max_trailers + 1` bytes are in
+            // before the line is complete; the line end once its LF is in.
             let rest = &buf[start..];
-            // A bare CR is refused before the size limit only if a byte-by-byte reader
-            // sees it first: once the byte after it is in, before the limit is passed.
             let lf = rest.iter().position(|&b| b == b'\n');
-            let bare_cr = rest[..lf.unwrap_or(rest.len())]
+            let line_end = lf.unwrap_or(rest.len());
+            let bare_cr_seen_at = rest[..line_end]
                 .iter()
                 .position(|&b| b == b'\r')
-                .filter(|&cr| cr + 1 < lf.unwrap_or(rest.len()))
+                .filter(|&cr| cr + 1 < line_end)
                 .map(|cr| start + cr + 2);
-            if bare_cr.is_some_and(|seen_at| seen_at <= self.max_trailers + 1) {
+            let limit_seen_at = self.max_trailers + 1;
+            if bare_cr_seen_at.is_some_and(|at| at <= limit_seen_at) {
                 return Err(Error::malformed(Malformed::BareLineEnd));
             }
             let Some(lf) = lf else {
-                if buf.len() > self.max_trailers {
+                if buf.len() >= limit_seen_at {
                     return Err(Error::limit(Limit::TrailerBytes));
                 }
                 return Ok(None);
             };
+            let end = start + lf + 1;
+            if end > limit_seen_at {
+                return Err(Error::limit(Limit::TrailerBytes));
+            }
             if lf == 0 || rest[lf - 1] != b'\r' {
                 return Err(Error::malformed(Malformed::BareLineEnd));
             }
             let line = &rest[..lf - 1];
-            let end = start + lf + 1;
             if end > self.max_trailers {
                 return Err(Error::limit(Limit::TrailerBytes));
-            }
-            if bare_cr.is_some() {
-                return Err(Error::malformed(Malformed::BareLineEnd));
             }
             if line.is_empty() {
                 if !fields.is_empty() {
