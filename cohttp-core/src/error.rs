@@ -173,6 +173,48 @@ impl fmt::Display for Malformed {
     }
 }
 
+/// Why a TLS handshake or TLS setup failed (see [`ErrorKind::Tls`]).
+///
+/// The kind exists whether or not the `tls` feature is on, so that matches on
+/// [`ErrorKind`] do not change with the feature set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The peer's certificate does not chain to a trusted root.
+    UntrustedCertificate,
+    /// The peer's certificate is valid, but not for the name (or IP address) asked for.
+    NameMismatch,
+    /// The peer's certificate has expired or is not valid yet.
+    CertificateExpired,
+    /// The peer's certificate is unusable for another reason (bad encoding, revoked, ...).
+    InvalidCertificate,
+    /// The peer aborted the handshake with an alert (it rejected our certificate, say).
+    PeerAlert,
+    /// The handshake broke the protocol, or the two sides share no version, cipher
+    /// suite or application protocol.
+    Handshake,
+    /// The name to verify the server against is neither a DNS name nor an IP address.
+    InvalidServerName,
+    /// A TLS setting could not be built: unreadable PEM, no certificate, a key that does
+    /// not match the certificate, an empty root store.
+    Config,
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsFailure::UntrustedCertificate => "certificate not trusted",
+            TlsFailure::NameMismatch => "certificate not valid for this name",
+            TlsFailure::CertificateExpired => "certificate expired or not yet valid",
+            TlsFailure::InvalidCertificate => "invalid certificate",
+            TlsFailure::PeerAlert => "peer aborted the handshake",
+            TlsFailure::Handshake => "handshake failed",
+            TlsFailure::InvalidServerName => "invalid server name",
+            TlsFailure::Config => "invalid TLS configuration",
+        })
+    }
+}
+
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -204,6 +246,8 @@ pub enum ErrorKind {
     Usage,
     /// Content that could not be decoded as asked (a body that is not UTF-8, say).
     Decode,
+    /// A TLS handshake failed, or TLS settings could not be built.
+    Tls(TlsFailure),
 }
 
 /// The error of every fallible operation in `cohttp-core`.
@@ -349,6 +393,7 @@ impl fmt::Display for Error {
             ErrorKind::Handler => f.write_str("handler failed")?,
             ErrorKind::Usage => f.write_str("invalid use")?,
             ErrorKind::Decode => f.write_str("could not decode content")?,
+            ErrorKind::Tls(t) => write!(f, "TLS: {t}")?,
         }
         if let Some(s) = &self.source {
             write!(f, ": {s}")?;
@@ -382,7 +427,9 @@ impl From<Error> for io::Error {
             ErrorKind::Malformed(Malformed::TruncatedBody | Malformed::TruncatedHead) => {
                 io::ErrorKind::UnexpectedEof
             }
-            ErrorKind::Malformed(_) | ErrorKind::Limit(_) => io::ErrorKind::InvalidData,
+            ErrorKind::Malformed(_) | ErrorKind::Limit(_) | ErrorKind::Tls(_) => {
+                io::ErrorKind::InvalidData
+            }
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, e)

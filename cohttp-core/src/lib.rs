@@ -11,7 +11,10 @@
 //!   [`Runtime`] value the client and the server run on;
 //! - [`body`]: message bodies ([`Body`]);
 //! - [`error`]: the one [`Error`] type, with distinguishable kinds;
-//! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding.
+//! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
+//! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown;
+//! - `tls` (feature `tls`): TLS for the client and the server with rustls, over any
+//!   transport.
 //!
 //! Strict, smuggling-resistant parsing by RFC 9112 is the default; every function fed
 //! by the network returns a typed error rather than panicking.
@@ -23,9 +26,12 @@ pub mod client;
 pub mod error;
 pub mod h1;
 pub mod runtime;
+pub mod server;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use body::Body;
-pub use error::{Error, ErrorKind, Limit, Malformed, Result};
+pub use error::{Error, ErrorKind, Limit, Malformed, Result, TlsFailure};
 pub use runtime::Runtime;

@@ -189,7 +189,8 @@ pub trait Spawn: Send + Sync + 'static {
     }
 }
 
-/// Settings for reaching peers: host overrides, local bind address.
+/// Settings for reaching peers: host overrides, local bind address, TLS settings
+/// (feature `tls`).
 ///
 /// The counterpart of the seed's conduit context. An override maps a host (or
 /// `host:port`) to an endpoint, for example a Unix socket:
@@ -204,6 +205,8 @@ pub trait Spawn: Send + Sync + 'static {
 pub struct Ctx {
     overrides: HashMap<String, Endpoint>,
     bind: Option<SocketAddr>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsClient>,
 }
 
 impl Ctx {
@@ -223,6 +226,29 @@ impl Ctx {
     pub fn with_bind(mut self, addr: SocketAddr) -> Ctx {
         self.bind = Some(addr);
         self
+    }
+
+    /// Uses `tls` for `https` connections instead of the default
+    /// ([`TlsClient::new`](crate::tls::TlsClient::new): the `webpki-roots` store).
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: crate::tls::TlsClient) -> Ctx {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings set with [`with_tls`](Ctx::with_tls), if any.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::tls::TlsClient> {
+        self.tls.as_ref()
+    }
+
+    /// The TLS settings to use: those set with [`with_tls`](Ctx::with_tls), else the
+    /// shared default. What a client passes to [`crate::tls::connect`] over a tunnel.
+    #[cfg(feature = "tls")]
+    pub fn tls_client(&self) -> &crate::tls::TlsClient {
+        self.tls
+            .as_ref()
+            .unwrap_or_else(|| crate::tls::TlsClient::shared_default())
     }
 
     /// The local bind address, if set.
@@ -376,6 +402,26 @@ impl Runtime {
             Endpoint::Unix(path) => self.net.connect_unix(path.clone()).await.map_err(fail),
             Endpoint::Named(name) => self.net.connect_named(name.clone()).await.map_err(fail),
         }
+    }
+
+    /// Connects to `endpoint` (as [`connect`](Runtime::connect) does) and runs a TLS
+    /// handshake over the stream with the settings of `ctx`
+    /// ([`Ctx::tls_client`]), verifying the server as `server_name`.
+    ///
+    /// This is what the client calls for an `https` URI, with the URI's host as
+    /// `server_name` (the endpoint may be an override, a Unix socket say, that carries no
+    /// host). Through a CONNECT tunnel, the client calls [`crate::tls::connect`] on the
+    /// tunnel stream instead. Neither has a deadline of its own: bound them with
+    /// [`timeout`](Runtime::timeout).
+    #[cfg(feature = "tls")]
+    pub async fn connect_tls(
+        &self,
+        ctx: &Ctx,
+        endpoint: &Endpoint,
+        server_name: &str,
+    ) -> Result<BoxTransport> {
+        let stream = self.connect(ctx, endpoint).await?;
+        crate::tls::connect(stream, server_name, ctx.tls_client()).await
     }
 
     /// Listens on `addr`.

@@ -296,3 +296,25 @@ fn cache_refuses_a_uri_without_host() {
         &cohttp_core::ErrorKind::Malformed(cohttp_core::Malformed::InvalidUri)
     );
 }
+
+#[test]
+fn cache_dropped_shuts_its_connections_down() {
+    let sim = Sim::new(12);
+    serve(&sim, "sel.test", 80, echo_handler());
+    let cache = Cache::new(&sim.runtime(), CacheConfig::new().parallel(2));
+    sim.block_on(async {
+        let calls = (0..4).map(|i| cache.call(get(&format!("/{i}"))));
+        for r in join_all(calls).await {
+            text(r).await;
+        }
+    });
+    let conns = cache.connections_to(&endpoint()).unwrap();
+    assert!(!conns.is_empty());
+    drop(cache);
+    sim.run_until_idle();
+    assert!(conns.iter().all(|c| c.is_closed()));
+    drop(conns);
+    sim.run_until_idle();
+    // Only the test server's accept loop is left: no idle watcher, no connection task.
+    assert_eq!(sim.live_tasks(), 1);
+}

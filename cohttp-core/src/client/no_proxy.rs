@@ -2,7 +2,7 @@
 //!
 //! This file only decides whether a host (and port) is exempt from proxying; choosing a
 //! proxy is [`ProxyConfig`](super::ProxyConfig)'s job and routing requests is
-//! `Proxy`'s.
+//! [`Proxy`](super::Proxy)'s.
 //!
 //! The syntax follows curl's `NO_PROXY` / `--noproxy`:
 //!

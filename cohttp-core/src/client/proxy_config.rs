@@ -2,8 +2,8 @@
 //! the environment with curl's rules.
 //!
 //! This file holds configuration and the choice of a proxy for a URI. Sending requests
-//! through the chosen proxy is `Proxy`'s job (a direct proxy for most
-//! schemes, a `Tunnel` for `https`).
+//! through the chosen proxy is [`Proxy`](super::Proxy)'s job (a direct proxy
+//! for most schemes, a [`Tunnel`](super::Tunnel) for `https`).
 //!
 //! The rules:
 //! - a proxy set for the request's scheme beats the default proxy;
@@ -25,7 +25,7 @@
 //! - `no_proxy`, else `NO_PROXY`.
 //!
 //! Empty variables count as unset. Reading the environment is never implicit: a
-//! client uses a proxy only when given one. Tests pass their own variables to
+//! [`Client`](super::Client) uses a proxy only when given one. Tests pass their own variables to
 //! [`ProxyConfig::from_vars`].
 //!
 //! ```

@@ -2,7 +2,7 @@
 //! RFC 9112 §9.3.1; [`retry_call`] does it.
 //!
 //! This file decides and replays; choosing the connection for each attempt is the
-//! caller's (a `Cache` picks a fresh one each time).
+//! caller's (a [`Cache`](super::Cache) chooses anew each time).
 //!
 //! Only the retry error ([`ErrorKind::Retry`]) is ever retried: the connection closed
 //! before the response began. Then:

@@ -16,9 +16,12 @@
 //! ```
 //!
 //! The cases are grouped by what they check: `runtime_*` (the runtime contract
-//! itself: connect, accept, half-close, timers, spawning, Unix sockets).
+//! itself: connect, accept, half-close, timers, spawning, Unix sockets) and, with the
+//! `tls` feature, `tls_*` (a TLS echo and a TLS half-close over the backend's TCP).
 
 mod runtime_cases;
+#[cfg(feature = "tls")]
+mod tls_cases;
 
 use std::fmt;
 use std::time::Duration;
@@ -67,7 +70,11 @@ impl fmt::Display for Report {
 
 /// Every case of the suite.
 pub fn cases() -> Vec<Case> {
-    runtime_cases::cases()
+    #[allow(unused_mut)]
+    let mut all = runtime_cases::cases();
+    #[cfg(feature = "tls")]
+    all.extend(tls_cases::cases());
+    all
 }
 
 /// Runs every case (or the one `COHTTP_CASE` names) on `rt`, each within 60 seconds

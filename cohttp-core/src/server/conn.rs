@@ -1,0 +1,1110 @@
+//! The per-connection loop of the server: read ahead, answer in order, coalesce writes.
+//!
+//! One [`Conn`] serves one transport until it closes. What it does, in order, for each
+//! request:
+//!
+//! 1. **Read ahead.** Request heads are parsed in place from one read buffer. When the
+//!    buffer holds no complete request, the responses buffered so far are written in
+//!    one write (after one more non-waiting read, in case more requests arrived); so
+//!    a burst of pipelined requests is answered by a burst of responses.
+//! 2. **Call the handler** with a request body that streams from the connection's
+//!    read half ([`RequestBody`]). `Expect: 100-continue` is answered with
+//!    `100 Continue` only when that body is first read. While the handler is pending,
+//!    the responses already buffered are written.
+//! 3. **Frame the response**: `Content-Length` for a body of known length, chunked
+//!    for a stream (close-delimited for an HTTP/1.0 peer); no body for HEAD, 1xx, 204
+//!    and 304; `Date` from a per-second cache; `Connection: close` when the connection
+//!    ends after it, `Connection: keep-alive` to an HTTP/1.0 peer that keeps it.
+//! 4. **Finish the request body**: the body given to the handler stops working, and
+//!    what it left unread is drained (bounded by `max_drain`; past it, or when the
+//!    peer was never told `100 Continue`, the connection closes instead).
+//! 5. **Keep alive** by RFC 9112 §9.3: HTTP/1.1 without `close`, HTTP/1.0 with
+//!    `keep-alive`, and neither the response nor a shutdown saying otherwise.
+//!
+//! A malformed request gets its status (400, 413, 414, 431, 501, 505; 408 for a head
+//! that came too slowly) and a **lingering close**: write side shut, input read and
+//! discarded for a short while, then close, so the peer reads the error rather than a
+//! reset. A handler error or panic becomes a 500 and the connection goes on when the
+//! request's framing is intact.
+//!
+//! The read half, the read buffer and the write buffer live in one [`Shared`] state
+//! behind a mutex, created once per connection and locked only inside non-blocking
+//! polls. A generation number, bumped when a request is done, makes a request body or
+//! an expert stream kept past its time fail instead of stealing the next request's
+//! bytes.
+//!
+//! This file is not the accept loop (`serve.rs`) nor the wire format (`h1`).
+
+use std::any::Any;
+use std::future::Future;
+use std::io;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_util::future::poll_fn;
+use futures_util::stream::Stream;
+use futures_util::{FutureExt, StreamExt};
+use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
+
+use crate::body::{Body, TransferEncoding};
+use crate::error::{Error, ErrorKind, Limit, Malformed, Result};
+use crate::h1::{self, BodyLength, Decoded, Decoder, Encoder, ParsedRequest};
+use crate::runtime::{BoxTransport, Runtime, Sleep, Timer};
+use crate::server::config::ServerConfig;
+use crate::server::date::{DateCache, WallClock};
+use crate::server::handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
+use crate::server::shutdown::{Phase, Watch};
+
+/// Bytes asked of each read of the transport.
+const READ_SIZE: usize = 8 * 1024;
+
+/// What the server writes when a request body is first read under `Expect: 100-continue`.
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// Locks the shared state of a connection. Only the server's own non-blocking code
+/// runs under this lock, so a poisoned lock is still consistent and is used as is.
+pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The state of one connection shared by its loop, the current request body and an
+/// expert handler's stream.
+pub(crate) struct Shared {
+    io: BoxTransport,
+    /// Bytes read and not yet consumed.
+    rbuf: BytesMut,
+    /// Bytes to write; `wbuf[..wpos]` are written already.
+    wbuf: Vec<u8>,
+    wpos: usize,
+    /// Whether the transport needs a flush after the last writes.
+    unflushed: bool,
+    /// The peer shut its write side.
+    read_eof: bool,
+    /// Bumped when a request is done: a body or an expert stream of an older
+    /// generation fails.
+    pub(crate) generation: u64,
+    /// The current request body's decoder, while the body is not finished.
+    decoder: Option<Decoder>,
+    /// `100 Continue` is owed before the first read of the body.
+    continue_pending: bool,
+    /// Body bytes read by the handler, against `max_body`.
+    body_read: u64,
+    max_body: Option<u64>,
+    /// Reading the body failed: the framing of the connection is lost. The status is
+    /// the answer if the handler fails on it.
+    body_failed: Option<StatusCode>,
+}
+
+impl Shared {
+    fn new(io: BoxTransport, max_body: Option<u64>) -> Shared {
+        Shared {
+            io,
+            rbuf: BytesMut::with_capacity(READ_SIZE),
+            wbuf: Vec::with_capacity(READ_SIZE),
+            wpos: 0,
+            unflushed: false,
+            read_eof: false,
+            generation: 0,
+            decoder: None,
+            continue_pending: false,
+            body_read: 0,
+            max_body,
+            body_failed: None,
+        }
+    }
+
+    fn has_unwritten(&self) -> bool {
+        self.wpos < self.wbuf.len() || self.unflushed
+    }
+
+    fn unwritten(&self) -> usize {
+        self.wbuf.len() - self.wpos
+    }
+
+    /// Reads once into the read buffer. `Ok(0)` is the end of the stream.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.read_eof {
+            return Poll::Ready(Ok(0));
+        }
+        let n = ready!(h1::io::poll_read_buf(
+            &mut self.io,
+            cx,
+            &mut self.rbuf,
+            READ_SIZE
+        ))?;
+        if n == 0 {
+            self.read_eof = true;
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// Writes the whole write buffer, then flushes the transport.
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.wpos < self.wbuf.len() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.wbuf[self.wpos..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.wpos += n;
+            self.unflushed = true;
+        }
+        self.wbuf.clear();
+        self.wpos = 0;
+        if self.unflushed {
+            ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+            self.unflushed = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Flushes, then shuts the write side of the transport.
+    pub(crate) fn poll_half_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_flush(cx))?;
+        Pin::new(&mut self.io).poll_close(cx)
+    }
+
+    /// A raw read for an expert handler: buffered bytes first, then the transport.
+    pub(crate) fn poll_read_raw(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if !self.rbuf.is_empty() {
+            let n = buf.len().min(self.rbuf.len());
+            buf[..n].copy_from_slice(&self.rbuf[..n]);
+            self.rbuf.advance(n);
+            return Poll::Ready(Ok(n));
+        }
+        if self.read_eof {
+            return Poll::Ready(Ok(0));
+        }
+        let n = ready!(Pin::new(&mut self.io).poll_read(cx, buf))?;
+        if n == 0 && !buf.is_empty() {
+            self.read_eof = true;
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// A raw write for an expert handler, after anything still buffered.
+    pub(crate) fn poll_write_raw(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        ready!(self.poll_flush(cx))?;
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    /// Starts the body of a new request, in a new generation.
+    fn start_body(&mut self, length: BodyLength, expect_continue: bool, config: &ServerConfig) {
+        self.generation += 1;
+        self.decoder = Some(Decoder::new(length, &config.limits));
+        self.continue_pending = expect_continue;
+        self.body_read = 0;
+        self.body_failed = None;
+    }
+
+    /// Marks the body failed with `e`; its framing is lost.
+    fn fail_body(&mut self, e: &Error) {
+        self.decoder = None;
+        self.body_failed = Some(e.status().unwrap_or(StatusCode::BAD_REQUEST));
+    }
+
+    /// The next chunk of the current request body.
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
+        loop {
+            let Some(decoder) = self.decoder.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match decoder.decode(&mut self.rbuf) {
+                Ok(Decoded::Data(data)) => {
+                    self.body_read += data.len() as u64;
+                    if self.max_body.is_some_and(|max| self.body_read > max) {
+                        let e = Error::limit(Limit::BodyBytes);
+                        self.fail_body(&e);
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    return Poll::Ready(Some(Ok(data)));
+                }
+                Ok(Decoded::Done) => {
+                    self.decoder = None;
+                    return Poll::Ready(None);
+                }
+                Ok(Decoded::NeedMore) => {}
+                Err(e) => {
+                    self.fail_body(&e);
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            if self.continue_pending {
+                self.continue_pending = false;
+                self.wbuf.extend_from_slice(CONTINUE);
+            }
+            // Whatever is owed to the peer (earlier responses, `100 Continue`) goes
+            // out before waiting for it.
+            if self.has_unwritten() {
+                if let Err(e) = ready!(self.poll_flush(cx)) {
+                    let e = Error::from(e);
+                    self.fail_body(&e);
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            match ready!(self.poll_fill(cx)) {
+                Ok(0) => {
+                    let end = match self.decoder.as_mut() {
+                        Some(d) => d.decode_eof(),
+                        None => Ok(()),
+                    };
+                    return match end {
+                        Ok(()) => {
+                            self.decoder = None;
+                            Poll::Ready(None)
+                        }
+                        Err(e) => {
+                            self.fail_body(&e);
+                            Poll::Ready(Some(Err(e)))
+                        }
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let e = Error::from(e);
+                    self.fail_body(&e);
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        }
+    }
+}
+
+/// The body of a request as given to the handler: a stream over the connection's
+/// shared read state, valid for one generation, each wait bounded by the body read
+/// timeout.
+struct RequestBody {
+    shared: Arc<Mutex<Shared>>,
+    generation: u64,
+    clock: Arc<dyn Sleep>,
+    timeout: Duration,
+    timer: Option<Pin<Box<dyn Timer>>>,
+    done: bool,
+}
+
+impl Stream for RequestBody {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let polled = {
+            let mut shared = lock(&this.shared);
+            if shared.generation != this.generation {
+                this.done = true;
+                return Poll::Ready(Some(Err(
+                    Error::closed().with_context("request body read after its response was sent")
+                )));
+            }
+            let polled = shared.poll_body(cx);
+            if polled.is_pending() && this.timer.is_none() {
+                this.timer = Some(this.clock.timer(this.clock.now() + this.timeout));
+            }
+            if let Poll::Ready(Some(Err(_)) | None) = polled {
+                this.done = true;
+            }
+            polled
+        };
+        match polled {
+            Poll::Ready(item) => {
+                // Progress: the next wait gets a full timeout again.
+                if let Some(timer) = this.timer.as_mut() {
+                    timer.as_mut().reset(this.clock.now() + this.timeout);
+                }
+                Poll::Ready(item)
+            }
+            Poll::Pending => {
+                let Some(timer) = this.timer.as_mut() else {
+                    return Poll::Pending;
+                };
+                ready!(timer.as_mut().poll(cx));
+                this.done = true;
+                let e = Error::timeout().with_context("reading the request body");
+                lock(&this.shared).fail_body(&e);
+                Poll::Ready(Some(Err(e)))
+            }
+        }
+    }
+}
+
+/// Runs a handler's `conn_closed` exactly once, when dropped.
+struct ClosedGuard<H: Handler> {
+    handler: Arc<H>,
+    info: ConnInfo,
+}
+
+impl<H: Handler> Drop for ClosedGuard<H> {
+    fn drop(&mut self) {
+        let handler = &self.handler;
+        let info = &self.info;
+        if std::panic::catch_unwind(AssertUnwindSafe(|| handler.conn_closed(info))).is_err() {
+            log::error!("{info:?}: conn_closed panicked");
+        }
+    }
+}
+
+/// How waiting for a head ended.
+enum Head {
+    Request(Box<ParsedRequest>),
+    /// The peer left or idled out, or the server is stopping: close quietly.
+    Idle,
+    /// A request that cannot be served: answer with its status, then close.
+    Bad(Error),
+    /// The transport failed: drop it.
+    Broken,
+}
+
+/// What the connection does after a request.
+enum Step {
+    Continue,
+    /// Close, lingering (reading and discarding) when the peer may still be sending.
+    Close {
+        linger: bool,
+    },
+    Broken,
+}
+
+/// How a bounded wait ended.
+enum Waited<T> {
+    Done(T),
+    Timeout,
+    Stopped,
+}
+
+/// One connection being served. See the module docs.
+pub(crate) struct Conn<H: Handler> {
+    rt: Runtime,
+    shared: Arc<Mutex<Shared>>,
+    info: ConnInfo,
+    handler: Arc<H>,
+    config: Arc<ServerConfig>,
+    date: DateCache,
+    timer: Pin<Box<dyn Timer>>,
+    watch: Option<Watch>,
+    started: Instant,
+    /// Responses in the write buffer since the last flush.
+    buffered: usize,
+    _closed: ClosedGuard<H>,
+}
+
+impl<H: Handler> Conn<H> {
+    pub(crate) fn new(
+        rt: Runtime,
+        io: BoxTransport,
+        info: ConnInfo,
+        handler: Arc<H>,
+        config: Arc<ServerConfig>,
+        clock: WallClock,
+        watch: Option<Watch>,
+    ) -> Conn<H> {
+        let now = rt.now();
+        Conn {
+            shared: Arc::new(Mutex::new(Shared::new(io, config.max_request_body))),
+            date: DateCache::new(clock),
+            timer: rt.timer(now),
+            started: now,
+            buffered: 0,
+            _closed: ClosedGuard {
+                handler: handler.clone(),
+                info: info.clone(),
+            },
+            rt,
+            info,
+            handler,
+            config,
+            watch,
+        }
+    }
+
+    /// Serves the connection until it closes.
+    pub(crate) async fn run(mut self) {
+        let mut first = true;
+        loop {
+            let parsed = match self.read_head(first).await {
+                Head::Request(p) => p,
+                Head::Idle => return self.close(false).await,
+                Head::Bad(e) => return self.answer_bad(e).await,
+                Head::Broken => return,
+            };
+            first = false;
+            match self.exchange(*parsed).await {
+                Step::Continue => {}
+                Step::Close { linger } => return self.close(linger).await,
+                Step::Broken => return,
+            }
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.watch
+            .as_ref()
+            .is_some_and(|w| w.phase() >= Phase::Draining)
+    }
+
+    /// Polls `poll` until it is ready, the runtime clock reaches `deadline`, or (when
+    /// `stoppable`) the server starts draining.
+    async fn wait<T>(
+        &mut self,
+        deadline: Instant,
+        stoppable: bool,
+        mut poll: impl FnMut(&mut Shared, &mut Context<'_>) -> Poll<T>,
+    ) -> Waited<T> {
+        self.timer.as_mut().reset(deadline);
+        let shared = &self.shared;
+        let timer = &mut self.timer;
+        let watch = if stoppable { self.watch.as_ref() } else { None };
+        poll_fn(|cx| {
+            if let Poll::Ready(v) = poll(&mut lock(shared), cx) {
+                return Poll::Ready(Waited::Done(v));
+            }
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Waited::Timeout);
+            }
+            if let Some(w) = watch {
+                if w.poll_phase(Phase::Draining, cx).is_ready() {
+                    return Poll::Ready(Waited::Stopped);
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Writes everything buffered; each wait for the peer to take bytes is bounded by
+    /// the write timeout.
+    async fn flush(&mut self) -> io::Result<()> {
+        self.buffered = 0;
+        loop {
+            let before = lock(&self.shared).unwritten();
+            let deadline = self.rt.now() + self.config.write_timeout;
+            match self.wait(deadline, false, |s, cx| s.poll_flush(cx)).await {
+                Waited::Done(r) => return r,
+                Waited::Timeout | Waited::Stopped => {
+                    if lock(&self.shared).unwritten() == before {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "peer did not read the response in time",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for the next complete request head (see the module docs, step 1).
+    async fn read_head(&mut self, first: bool) -> Head {
+        // When the head began: its first byte, or the accept for a first request.
+        let mut head_start: Option<Instant> = None;
+        // Enough responses held: they leave now, whatever is still to be read.
+        let full = self.buffered >= self.config.max_buffered_responses
+            || lock(&self.shared).unwritten() >= self.config.max_write_buffer;
+        if full && self.flush().await.is_err() {
+            return Head::Broken;
+        }
+        loop {
+            {
+                let mut s = lock(&self.shared);
+                if !s.rbuf.is_empty() {
+                    match h1::parse_request(&s.rbuf, &self.config.limits) {
+                        Ok(Some(p)) => {
+                            let used = p.head_len.min(s.rbuf.len());
+                            s.rbuf.advance(used);
+                            return Head::Request(Box::new(p));
+                        }
+                        Ok(None) => {}
+                        Err(e) => return Head::Bad(e),
+                    }
+                    if head_start.is_none() {
+                        head_start = Some(if first { self.started } else { self.rt.now() });
+                    }
+                }
+                if s.read_eof {
+                    return if s.rbuf.is_empty() {
+                        Head::Idle
+                    } else {
+                        Head::Bad(Error::malformed(Malformed::TruncatedHead))
+                    };
+                }
+            }
+            let (unwritten, pending) = {
+                let s = lock(&self.shared);
+                (s.unwritten(), s.has_unwritten())
+            };
+            if pending {
+                // Read ahead once without waiting: more pipelined requests may be
+                // there already, and their responses can join this write.
+                if self.buffered < self.config.max_buffered_responses
+                    && unwritten < self.config.max_write_buffer
+                {
+                    let polled = poll_fn(|cx| Poll::Ready(lock(&self.shared).poll_fill(cx))).await;
+                    match polled {
+                        Poll::Ready(Ok(_)) => continue,
+                        Poll::Ready(Err(_)) => return Head::Broken,
+                        Poll::Pending => {}
+                    }
+                }
+                if self.flush().await.is_err() {
+                    return Head::Broken;
+                }
+            }
+            let idle = head_start.is_none();
+            if idle && self.stopping() {
+                return Head::Idle;
+            }
+            let deadline = match head_start {
+                Some(t) => t + self.config.header_read_timeout,
+                None if first => self.started + self.config.header_read_timeout,
+                None => self.rt.now() + self.config.keep_alive_timeout,
+            };
+            match self.wait(deadline, idle, |s, cx| s.poll_fill(cx)).await {
+                Waited::Done(Ok(_)) => {}
+                Waited::Done(Err(_)) => return Head::Broken,
+                Waited::Timeout if idle => return Head::Idle,
+                Waited::Timeout => {
+                    return Head::Bad(
+                        Error::timeout().with_context("request head not received in time"),
+                    )
+                }
+                Waited::Stopped => return Head::Idle,
+            }
+        }
+    }
+
+    /// One request: handler, response, end of the request body.
+    async fn exchange(&mut self, parsed: ParsedRequest) -> Step {
+        let ParsedRequest {
+            head,
+            body: length,
+            keep_alive,
+            expect_continue,
+            ..
+        } = parsed;
+        let version = head.version();
+        let is_head = *head.method() == Method::HEAD;
+        if let (BodyLength::Fixed(n), Some(max)) = (&length, self.config.max_request_body) {
+            if *n > max {
+                self.answer_bad(Error::limit(Limit::BodyBytes)).await;
+                return Step::Broken;
+            }
+        }
+        let body = match length {
+            BodyLength::Fixed(0) => Body::empty(),
+            length => {
+                let known = match length {
+                    BodyLength::Fixed(n) => Some(n),
+                    _ => None,
+                };
+                let generation = {
+                    let mut s = lock(&self.shared);
+                    s.start_body(length, expect_continue, &self.config);
+                    s.generation
+                };
+                let stream = RequestBody {
+                    shared: self.shared.clone(),
+                    generation,
+                    clock: self.rt.clock().clone(),
+                    timeout: self.config.body_read_timeout,
+                    timer: None,
+                    done: false,
+                };
+                Body::from_body_stream(Box::pin(stream), known)
+            }
+        };
+        let reply = match self.call_handler(head, body).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                let failed = lock(&self.shared).body_failed;
+                let status = failed.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                if failed.is_none() {
+                    log::error!("{:?}: handler failed: {e}", self.info);
+                } else {
+                    log::debug!("{:?}: request body failed: {e}", self.info);
+                }
+                Reply::Response(plain_response(status))
+            }
+        };
+        match reply {
+            Reply::Response(response) => self.respond(response, version, is_head, keep_alive).await,
+            Reply::Expert(expert) => self.expert(expert).await,
+        }
+    }
+
+    /// Calls the handler, turning a panic into an error, and writes the responses
+    /// already buffered while it is pending.
+    async fn call_handler(&mut self, head: Request<()>, body: Body) -> Result<Reply> {
+        let handler = &self.handler;
+        let info = self.info.clone();
+        let called =
+            std::panic::catch_unwind(AssertUnwindSafe(move || handler.call(info, head, body)));
+        let fut = match called {
+            Ok(fut) => fut,
+            Err(panic) => return Err(panic_error(&self.info, panic)),
+        };
+        let mut fut = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
+        let shared = &self.shared;
+        let mut write_failed = false;
+        let outcome = poll_fn(|cx| {
+            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                return Poll::Ready(out);
+            }
+            if !write_failed {
+                let mut s = lock(shared);
+                if s.has_unwritten() {
+                    if let Poll::Ready(Err(_)) = s.poll_flush(cx) {
+                        write_failed = true;
+                    }
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        if !lock(&self.shared).has_unwritten() {
+            self.buffered = 0;
+        }
+        match outcome {
+            Ok(result) => result,
+            Err(panic) => Err(panic_error(&self.info, panic)),
+        }
+    }
+
+    /// Frames and writes a response, then finishes the request body.
+    async fn respond(
+        &mut self,
+        response: Response<Body>,
+        version: Version,
+        is_head: bool,
+        keep_alive: bool,
+    ) -> Step {
+        let (mut parts, body) = response.into_parts();
+        let status = parts.status;
+        let mut keep = keep_alive && !self.stopping();
+        {
+            let s = lock(&self.shared);
+            if s.body_failed.is_some() {
+                keep = false;
+            }
+            if let Some(decoder) = &s.decoder {
+                // The peer was never asked for the body: it may not send it.
+                if s.continue_pending {
+                    keep = false;
+                }
+                // More unread body than may be drained: close rather than read it.
+                if let Some(rest) = decoder.remaining() {
+                    let buffered = s.rbuf.len() as u64;
+                    if rest.saturating_sub(buffered) > self.config.max_drain {
+                        keep = false;
+                    }
+                }
+            }
+        }
+        if h1::connection_has(&parts.headers, "close") {
+            keep = false;
+        }
+        let headers = &mut parts.headers;
+        let no_body = status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED;
+        let mut encoder = None;
+        if no_body {
+            headers.remove(TRANSFER_ENCODING);
+            if status != StatusCode::NOT_MODIFIED {
+                headers.remove(CONTENT_LENGTH);
+            }
+        } else {
+            let wants_chunked = headers.contains_key(TRANSFER_ENCODING);
+            match body.transfer_encoding() {
+                TransferEncoding::Fixed(n) if !wants_chunked => {
+                    // A HEAD answer with an empty body may state the length a GET
+                    // would have.
+                    if !(is_head && n == 0 && headers.contains_key(CONTENT_LENGTH)) {
+                        headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+                    }
+                    encoder = Some(Encoder::for_length(TransferEncoding::Fixed(n)));
+                }
+                _ if version == Version::HTTP_11 => {
+                    headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+                    headers.remove(CONTENT_LENGTH);
+                    encoder = Some(Encoder::Chunked);
+                }
+                _ => {
+                    // HTTP/1.0 has no chunked coding: the end of the body is the close.
+                    headers.remove(TRANSFER_ENCODING);
+                    headers.remove(CONTENT_LENGTH);
+                    keep = false;
+                    encoder = Some(Encoder::CloseDelimited);
+                }
+            }
+        }
+        set_connection(headers, keep, version);
+        self.add_date(headers);
+        if !self.write_head(status, headers) {
+            keep = false;
+            encoder = None;
+        }
+        self.buffered += 1;
+        let sent = match encoder {
+            Some(encoder) if !is_head => self.send_body(body, encoder).await,
+            _ => Ok(()),
+        };
+        match sent {
+            Ok(()) => {}
+            Err(SendError::Io) => return Step::Broken,
+            Err(SendError::Body(e)) => {
+                log::error!(
+                    "{:?}: response body failed after its head was sent: {e}",
+                    self.info
+                );
+                return Step::Close { linger: true };
+            }
+        }
+        match self.finish_body(keep).await {
+            Step::Continue if keep => Step::Continue,
+            Step::Continue => Step::Close { linger: true },
+            other => other,
+        }
+    }
+
+    /// Writes a response head into the write buffer; on a head that cannot be sent
+    /// (a bad header from the handler), writes a 500 instead and returns false.
+    fn write_head(&mut self, status: StatusCode, headers: &HeaderMap) -> bool {
+        let mut s = lock(&self.shared);
+        let mark = s.wbuf.len();
+        match h1::write_response_head(status, Version::HTTP_11, headers, &mut s.wbuf) {
+            Ok(()) => true,
+            Err(e) => {
+                s.wbuf.truncate(mark);
+                drop(s);
+                log::error!("{:?}: handler's response cannot be sent: {e}", self.info);
+                let mut h = HeaderMap::new();
+                h.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                h.insert(CONNECTION, HeaderValue::from_static("close"));
+                self.add_date(&mut h);
+                let mut s = lock(&self.shared);
+                let _ = h1::write_response_head(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Version::HTTP_11,
+                    &h,
+                    &mut s.wbuf,
+                );
+                false
+            }
+        }
+    }
+
+    fn add_date(&mut self, headers: &mut HeaderMap) {
+        if self.config.date_header && !headers.contains_key(DATE) {
+            headers.insert(DATE, self.date.header(self.rt.now()));
+        }
+    }
+
+    /// Streams a response body into the write buffer, writing whenever the buffer
+    /// is full or the body has nothing ready.
+    async fn send_body(&mut self, mut body: Body, mut encoder: Encoder) -> Result<(), SendError> {
+        let shared = &self.shared;
+        let high = self.config.max_write_buffer;
+        let write_timeout = self.config.write_timeout;
+        let clock = self.rt.clock().clone();
+        let timer = &mut self.timer;
+        let mut stalled: Option<usize> = None;
+        poll_fn(|cx| loop {
+            {
+                let mut s = lock(shared);
+                if s.unwritten() >= high {
+                    let before = s.unwritten();
+                    match s.poll_flush(cx) {
+                        Poll::Ready(Ok(())) => stalled = None,
+                        Poll::Ready(Err(_)) => return Poll::Ready(Err(SendError::Io)),
+                        Poll::Pending => {
+                            let left = s.unwritten();
+                            drop(s);
+                            if stalled != Some(left) || left != before {
+                                stalled = Some(left);
+                                timer.as_mut().reset(clock.now() + write_timeout);
+                            }
+                            if timer.as_mut().poll(cx).is_ready() {
+                                return Poll::Ready(Err(SendError::Io));
+                            }
+                            return Poll::Pending;
+                        }
+                    }
+                }
+            }
+            match body.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    let mut s = lock(shared);
+                    if let Err(e) = encoder.encode(&chunk, &mut s.wbuf) {
+                        return Poll::Ready(Err(SendError::Body(e)));
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(SendError::Body(e))),
+                Poll::Ready(None) => {
+                    let mut s = lock(shared);
+                    return Poll::Ready(encoder.finish(None, &mut s.wbuf).map_err(SendError::Body));
+                }
+                Poll::Pending => {
+                    let mut s = lock(shared);
+                    if s.has_unwritten() {
+                        if let Poll::Ready(Err(_)) = s.poll_flush(cx) {
+                            return Poll::Ready(Err(SendError::Io));
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
+    }
+
+    /// Ends the current request body: the handler's copy stops working, and what it
+    /// left unread is drained when the connection is kept (bounded in bytes and time).
+    async fn finish_body(&mut self, keep: bool) -> Step {
+        {
+            let mut s = lock(&self.shared);
+            s.generation += 1;
+            s.continue_pending = false;
+            if s.decoder.is_none() {
+                return Step::Continue;
+            }
+            if !keep {
+                return Step::Close { linger: true };
+            }
+        }
+        let mut drained: u64 = 0;
+        loop {
+            {
+                let mut guard = lock(&self.shared);
+                let s = &mut *guard;
+                loop {
+                    let Some(decoder) = s.decoder.as_mut() else {
+                        return Step::Continue;
+                    };
+                    match decoder.decode(&mut s.rbuf) {
+                        Ok(Decoded::Data(data)) => {
+                            drained += data.len() as u64;
+                            if drained > self.config.max_drain {
+                                return Step::Close { linger: true };
+                            }
+                        }
+                        Ok(Decoded::Done) => {
+                            s.decoder = None;
+                            return Step::Continue;
+                        }
+                        Ok(Decoded::NeedMore) => break,
+                        Err(_) => return Step::Close { linger: true },
+                    }
+                }
+                if s.read_eof {
+                    return Step::Close { linger: false };
+                }
+            }
+            if lock(&self.shared).has_unwritten() && self.flush().await.is_err() {
+                return Step::Broken;
+            }
+            let deadline = self.rt.now() + self.config.body_read_timeout;
+            match self.wait(deadline, false, |s, cx| s.poll_fill(cx)).await {
+                Waited::Done(Ok(_)) => {}
+                Waited::Done(Err(_)) => return Step::Broken,
+                Waited::Timeout | Waited::Stopped => return Step::Close { linger: true },
+            }
+        }
+    }
+
+    /// Writes an expert head, finishes the request body, then hands the raw stream to
+    /// the expert handler.
+    async fn expert(&mut self, expert: Expert) -> Step {
+        let Expert { head, run } = expert;
+        let (mut parts, ()) = head.into_parts();
+        self.add_date(&mut parts.headers);
+        if !self.write_head(parts.status, &parts.headers) {
+            let _ = self.finish_body(false).await;
+            return Step::Close { linger: true };
+        }
+        self.buffered += 1;
+        match self.finish_body(true).await {
+            Step::Continue => {}
+            other => return other,
+        }
+        if self.flush().await.is_err() {
+            return Step::Broken;
+        }
+        let generation = lock(&self.shared).generation;
+        let upgraded = Upgraded {
+            shared: self.shared.clone(),
+            generation,
+        };
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(move || run(upgraded))) {
+            Ok(fut) => AssertUnwindSafe(fut).catch_unwind().await,
+            Err(panic) => Err(panic),
+        };
+        lock(&self.shared).generation += 1;
+        match outcome {
+            Ok(Ok(Next::Continue)) => Step::Continue,
+            Ok(Ok(Next::Close)) => Step::Close { linger: false },
+            Ok(Err(e)) => {
+                log::warn!("{:?}: expert handler failed: {e}", self.info);
+                Step::Close { linger: false }
+            }
+            Err(panic) => {
+                let e = panic_error(&self.info, panic);
+                log::error!("{:?}: expert handler failed: {e}", self.info);
+                Step::Close { linger: false }
+            }
+        }
+    }
+
+    /// Answers a request that cannot be served with its status, then closes with a
+    /// lingering close. No handler sees the request.
+    async fn answer_bad(&mut self, e: Error) {
+        let status = e.status().unwrap_or(StatusCode::BAD_REQUEST);
+        log::debug!("{:?}: bad request ({status}): {e}", self.info);
+        let reason = status.canonical_reason().unwrap_or("Error").as_bytes();
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_LENGTH, HeaderValue::from(reason.len()));
+        h.insert(CONNECTION, HeaderValue::from_static("close"));
+        self.add_date(&mut h);
+        {
+            let mut s = lock(&self.shared);
+            s.generation += 1;
+            s.decoder = None;
+            if h1::write_response_head(status, Version::HTTP_11, &h, &mut s.wbuf).is_ok() {
+                s.wbuf.extend_from_slice(reason);
+            }
+        }
+        self.close(true).await
+    }
+
+    /// Flushes, shuts the write side, and when `linger`, reads and discards the input
+    /// for a short while (bounded in time and bytes) so that the peer reads what was
+    /// written rather than a reset.
+    async fn close(&mut self, linger: bool) {
+        if self.flush().await.is_err() {
+            return;
+        }
+        let deadline = self.rt.now() + self.config.write_timeout;
+        match self
+            .wait(deadline, false, |s, cx| s.poll_half_close(cx))
+            .await
+        {
+            Waited::Done(Ok(())) => {}
+            _ => return,
+        }
+        if !linger {
+            return;
+        }
+        let deadline = self.rt.now() + self.config.linger_timeout;
+        let mut discarded: u64 = 0;
+        while discarded <= self.config.max_linger_bytes {
+            let read = self
+                .wait(deadline, false, |s, cx| {
+                    s.rbuf.clear();
+                    s.poll_fill(cx)
+                })
+                .await;
+            match read {
+                Waited::Done(Ok(n)) if n > 0 => discarded += n as u64,
+                _ => break,
+            }
+        }
+        lock(&self.shared).rbuf.clear();
+    }
+}
+
+/// Why a response body could not be sent.
+enum SendError {
+    /// The transport failed or stalled past the write timeout.
+    Io,
+    /// The body's stream failed, or gave a different length than it stated.
+    Body(Error),
+}
+
+/// Sets the `Connection` header for a response: `close` when the connection ends
+/// after it, `keep-alive` to an HTTP/1.0 peer when it does not.
+fn set_connection(headers: &mut HeaderMap, keep: bool, version: Version) {
+    if !keep {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    } else if version == Version::HTTP_10 {
+        headers.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+    }
+}
+
+/// A bodiless-looking plain response with the status's reason as body.
+fn plain_response(status: StatusCode) -> Response<Body> {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let mut response = Response::new(Body::from(reason));
+    *response.status_mut() = status;
+    response
+}
+
+/// The error logged for a handler panic, with the panic's message.
+fn panic_error(info: &ConnInfo, panic: Box<dyn Any + Send>) -> Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_string());
+    log::error!("{info:?}: handler panicked: {message}");
+    Error::new(ErrorKind::Handler).with_context(format!("handler panicked: {message}"))
+}
+
+/// Serves HTTP/1.1 on one accepted transport until it closes, then runs
+/// [`Handler::conn_closed`]. What `serve` runs on each connection; call it directly
+/// to serve streams accepted some other way (a TLS acceptor, an in-memory pipe).
+///
+/// ```
+/// use std::sync::Arc;
+/// use cohttp_core::runtime::{Addr, BoxTransport, Runtime};
+/// use cohttp_core::server::{respond_string, serve_connection, ConnInfo, ServerConfig};
+/// use cohttp_core::{Body, Error};
+/// use http::{Request, StatusCode};
+///
+/// async fn one(rt: Runtime, io: BoxTransport) {
+///     let handler = |_: ConnInfo, _: Request<()>, _: Body| async {
+///         Ok::<_, Error>(respond_string(StatusCode::OK, "hello"))
+///     };
+///     let info = ConnInfo::new(1, Addr::Named("peer".into()), None);
+///     serve_connection(rt, io, info, Arc::new(handler), Arc::new(ServerConfig::default())).await
+/// }
+/// ```
+pub async fn serve_connection<H: Handler>(
+    rt: Runtime,
+    io: BoxTransport,
+    info: ConnInfo,
+    handler: Arc<H>,
+    config: Arc<ServerConfig>,
+) {
+    let wall = config.date_origin.unwrap_or_else(SystemTime::now);
+    let clock = WallClock::new(wall, rt.now());
+    Conn::new(rt, io, info, handler, config, clock, None)
+        .run()
+        .await
+}
+
+impl<H: Handler> std::fmt::Debug for Conn<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = lock(&self.shared);
+        f.debug_struct("Conn")
+            .field("info", &self.info)
+            .field("buffered_read", &s.rbuf.len())
+            .field("unwritten", &s.unwritten())
+            .field("reading_body", &s.decoder.is_some())
+            .field("read_eof", &s.read_eof)
+            .finish()
+    }
+}

@@ -1,0 +1,444 @@
+//! The server on the wire: pipelining and write coalescing, keep-alive by RFC 9112
+//! §9.3, response framing, HEAD, request bodies, 100-continue, expert mode. Raw bytes
+//! in and out over the mock backend.
+
+mod server_support;
+
+use std::fmt::Write as _;
+
+use cohttp_core::server::{ConnInfo, Expert, Next, Reply};
+use cohttp_core::{Body, Error};
+use cohttp_mock::{Faults, Sim};
+use futures_util::{AsyncReadExt, AsyncWriteExt};
+use http::{Method, Request, Response, StatusCode};
+use server_support::*;
+
+fn burst(n: usize) -> (Vec<u8>, String) {
+    let mut requests = String::new();
+    let mut expected = String::new();
+    for i in 0..n {
+        write!(requests, "GET /r{i} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        expected.push_str(&ok(&format!("GET /r{i}")));
+    }
+    (requests.into_bytes(), expected)
+}
+
+fn server_writes(sim: &Sim, name: &str) -> usize {
+    let conns = sim.net().connections();
+    let c = conns.iter().find(|c| c.name == name).expect("a connection");
+    c.server_writes
+}
+
+#[test]
+fn pipelined_burst_of_100_answered_in_order_in_few_writes() {
+    let sim = Sim::new(1);
+    let server = TestServer::start(&sim, "burst", app(), config());
+    let (requests, expected) = burst(100);
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, &requests).await;
+        let mut got = vec![0u8; expected.len()];
+        io.read_exact(&mut got).await.unwrap();
+        String::from_utf8(got).unwrap()
+    });
+    assert_eq!(got, expected);
+    let writes = server_writes(&sim, "burst");
+    assert!(writes <= 5, "100 responses took {writes} writes");
+}
+
+#[test]
+fn pipelined_burst_delivered_one_byte_per_write_gets_the_same_responses() {
+    let sim = Sim::new(2);
+    let server = TestServer::start(&sim, "trickle", app(), config());
+    sim.net()
+        .push_faults("trickle", Faults::none().one_byte_io());
+    let (requests, expected) = burst(100);
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, &requests).await;
+        let mut got = vec![0u8; expected.len()];
+        io.read_exact(&mut got).await.unwrap();
+        String::from_utf8(got).unwrap()
+    });
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn responses_coalesce_up_to_the_buffered_response_limit() {
+    let sim = Sim::new(3);
+    let server = TestServer::start(&sim, "limit", app(), config().max_buffered_responses(10));
+    let (requests, expected) = burst(100);
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, &requests).await;
+        let mut got = vec![0u8; expected.len()];
+        io.read_exact(&mut got).await.unwrap();
+        String::from_utf8(got).unwrap()
+    });
+    assert_eq!(got, expected);
+    assert_eq!(server_writes(&sim, "limit"), 10);
+}
+
+/// One row of the keep-alive matrix: the request, the exact response, and whether
+/// the connection stays open after it.
+struct Case {
+    request: &'static str,
+    response: String,
+    kept: bool,
+}
+
+fn keep_alive_cases() -> Vec<Case> {
+    vec![
+        Case {
+            request: "GET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+            response: ok("GET /a"),
+            kept: true,
+        },
+        Case {
+            request: "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            response: format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
+            ),
+            kept: false,
+        },
+        Case {
+            request: "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Keep-Alive, CLOSE\r\n\r\n",
+            response: format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
+            ),
+            kept: false,
+        },
+        Case {
+            request: "GET /a HTTP/1.0\r\n\r\n",
+            response: format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
+            ),
+            kept: false,
+        },
+        Case {
+            request: "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            response: format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: keep-alive\r\n{DATE}\r\nGET /a"
+            ),
+            kept: true,
+        },
+        Case {
+            request: "GET /close HTTP/1.1\r\nHost: x\r\n\r\n",
+            response: format!(
+                "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n{DATE}\r\nbye"
+            ),
+            kept: false,
+        },
+        Case {
+            request: "GET /close HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            response: format!(
+                "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n{DATE}\r\nbye"
+            ),
+            kept: false,
+        },
+        Case {
+            // No chunked coding for HTTP/1.0: the body ends with the connection.
+            request: "GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            response: format!("HTTP/1.1 200 OK\r\nconnection: close\r\n{DATE}\r\nonetwothree"),
+            kept: false,
+        },
+    ]
+}
+
+#[test]
+fn keep_alive_matrix() {
+    for (i, case) in keep_alive_cases().into_iter().enumerate() {
+        let sim = Sim::new(10 + i as u64);
+        let server = TestServer::start(&sim, "ka", app(), config());
+        sim.block_on(async {
+            let mut io = server.connect().await;
+            send(&mut io, case.request.as_bytes()).await;
+            let mut got = vec![0u8; case.response.len()];
+            io.read_exact(&mut got).await.unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), case.response, "case {i}");
+            if case.kept {
+                send(&mut io, b"GET /again HTTP/1.1\r\nHost: x\r\n\r\n").await;
+                let next = ok("GET /again");
+                let mut got = vec![0u8; next.len()];
+                io.read_exact(&mut got).await.unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), next, "case {i}");
+            } else {
+                let mut rest = Vec::new();
+                io.read_to_end(&mut rest).await.unwrap();
+                assert!(rest.is_empty(), "case {i}: connection not closed: {rest:?}");
+            }
+        });
+    }
+}
+
+#[test]
+fn head_gets_the_head_only_and_framing_goes_on() {
+    let sim = Sim::new(4);
+    let server = TestServer::start(&sim, "head", app(), config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nHEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /y HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: 7\r\n{DATE}\r\n\
+             HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n{DATE}\r\n\
+             HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /y"
+        )
+    );
+}
+
+#[test]
+fn stream_body_is_sent_chunked() {
+    let sim = Sim::new(5);
+    let server = TestServer::start(&sim, "chunked", app(), config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!(
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n{DATE}\r\n\
+             3\r\none\r\n3\r\ntwo\r\n5\r\nthree\r\n0\r\n\r\n"
+        )
+    );
+}
+
+#[test]
+fn handler_streams_its_answer_from_the_request_body() {
+    let sim = Sim::new(6);
+    let server = TestServer::start(&sim, "echo", app(), config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\
+              POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+              2\r\nab\r\n1\r\nc\r\n0\r\n\r\n",
+        )
+        .await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n{DATE}\r\nhello\
+             HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n{DATE}\r\n\
+             2\r\nab\r\n1\r\nc\r\n0\r\n\r\n"
+        )
+    );
+}
+
+#[test]
+fn get_with_a_body_is_framed_never_parsed_as_the_next_request() {
+    // The seed never reads a body on GET; here its bytes are the body, drained.
+    let sim = Sim::new(7);
+    let server = TestServer::start(&sim, "getbody", app(), config());
+    let smuggled = "GET /evil HTTP/1.1\r\nHost: x\r\n\r\n";
+    let request = format!(
+        "GET /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{smuggled}\
+         GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        smuggled.len()
+    );
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, request.as_bytes()).await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!(
+            "{}HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n{DATE}\r\nGET /next",
+            ok("ignored")
+        )
+    );
+}
+
+#[test]
+fn unread_body_past_the_drain_limit_closes_the_connection() {
+    let sim = Sim::new(8);
+    let server = TestServer::start(&sim, "drain", app(), config().max_drain(10));
+    let body = "x".repeat(100);
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        let head = "POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n";
+        send(&mut io, head.as_bytes()).await;
+        send(&mut io, body.as_bytes()).await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!("HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n{DATE}\r\nignored")
+    );
+}
+
+#[test]
+fn unread_chunked_body_within_the_drain_limit_is_drained() {
+    let sim = Sim::new(9);
+    let server = TestServer::start(&sim, "drain2", app(), config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"POST /ignore HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        )
+        .await;
+        let mut reader = Reader::new();
+        let first = reader.response(&mut io, &Method::POST).await.unwrap();
+        assert_eq!(first.body, "ignored");
+        // The rest of the body comes after the response; the server drains it.
+        send(
+            &mut io,
+            b"3\r\nabc\r\n0\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .await;
+        reader.response(&mut io, &Method::GET).await.unwrap().body
+    });
+    assert_eq!(got, "GET /after");
+}
+
+#[test]
+fn expect_continue_sent_when_the_handler_reads_the_body() {
+    let sim = Sim::new(20);
+    let server = TestServer::start(&sim, "cont", app(), config());
+    sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .await;
+        let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+        let mut got = vec![0u8; interim.len()];
+        io.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, interim);
+        send(&mut io, b"hello").await;
+        let final_ = ok("read 5");
+        let mut got = vec![0u8; final_.len()];
+        io.read_exact(&mut got).await.unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), final_);
+        // The connection goes on.
+        send(
+            &mut io,
+            b"GET /z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let rest = read_to_end(&mut io).await;
+        assert!(rest.ends_with("GET /z"), "{rest}");
+    });
+}
+
+#[test]
+fn expect_continue_not_sent_when_the_handler_answers_without_reading() {
+    let sim = Sim::new(21);
+    let server = TestServer::start(&sim, "nocont", app(), config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .await;
+        // The peer never sends the body: the final answer comes, and the connection
+        // closes since the body's framing cannot be trusted to follow.
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!("HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n{DATE}\r\nignored")
+    );
+}
+
+async fn upgrade_handler(_conn: ConnInfo, req: Request<()>, body: Body) -> Result<Reply, Error> {
+    {
+        drop(body);
+        if req.uri().path() != "/upgrade" {
+            return Ok(cohttp_core::server::respond_string(StatusCode::OK, "plain").into());
+        }
+        let then = if req.headers().contains_key("x-continue") {
+            Next::Continue
+        } else {
+            Next::Close
+        };
+        let head = Response::builder()
+            .status(StatusCode::SWITCHING_PROTOCOLS)
+            .header("connection", "upgrade")
+            .header("upgrade", "shout")
+            .body(())
+            .unwrap();
+        Ok(Expert::new(head, move |mut io| async move {
+            // A line protocol: each 4-byte word comes back upper-cased until "quit".
+            loop {
+                let mut word = [0u8; 4];
+                io.read_exact(&mut word).await?;
+                if &word == b"quit" {
+                    break;
+                }
+                io.write_all(&word.to_ascii_uppercase()).await?;
+            }
+            io.flush().await?;
+            Ok(then)
+        })
+        .into())
+    }
+}
+
+#[test]
+fn expert_upgrade_speaks_its_own_protocol_after_101() {
+    let sim = Sim::new(30);
+    let server = TestServer::start(&sim, "up", upgrade_handler, config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        // The first word rides with the request: the expert stream must see it.
+        send(
+            &mut io,
+            b"GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: shout\r\n\r\nping",
+        )
+        .await;
+        let head = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: shout\r\n{DATE}\r\n"
+        );
+        let mut got = vec![0u8; head.len() + 4];
+        io.read_exact(&mut got).await.unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), format!("{head}PING"));
+        send(&mut io, b"pongquit").await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(got, "PONG");
+}
+
+#[test]
+fn expert_handler_can_hand_the_connection_back_to_http() {
+    let sim = Sim::new(31);
+    let server = TestServer::start(&sim, "up2", upgrade_handler, config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"GET /upgrade HTTP/1.1\r\nHost: x\r\nX-Continue: 1\r\n\r\nabcdquit\
+              GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: shout\r\n{DATE}\r\n\
+             ABCDHTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n{DATE}\r\nplain"
+        )
+    );
+}
