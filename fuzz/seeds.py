@@ -2,7 +2,7 @@
 """Seeds the fuzz corpora from the h1 wire-vector tests (cohttp-core/tests/h1_*.rs).
 
 Every Rust byte-string literal (b"...") of those files is taken as raw bytes: request
-vectors seed `request_head`, response vectors `response_head` and `client_connection`
+vectors seed `request_head` and `server_connection`, response vectors `response_head` and `client_connection`
 (behind a few headers: see cohttp-fuzz-checks' docs for the input layout), chunked
 vectors `chunked`, and all of them `round_trip` (whose input is free-form). Files are
 named by content hash, so running it twice adds nothing. Run from the repository root:
@@ -55,9 +55,15 @@ def save(target, data):
 requests = [x for x in literals("cohttp-core/tests/h1_requests.rs") if len(x) > 8]
 responses = [x for x in literals("cohttp-core/tests/h1_responses.rs") if len(x) > 8]
 chunked = [x for x in literals("cohttp-core/tests/h1_chunked.rs") if len(x) > 2]
-for r in requests:
+for i, r in enumerate(requests):
     save("request_head", r)
     save("round_trip", r)
+    # Handler answers cycling over all four modes, 128-byte pieces, half-close; the
+    # request twice, echoing, in 3-byte pieces; and (for some) the client never closing.
+    save("server_connection", bytes([0b11100100, 0x7F]) + r)
+    save("server_connection", bytes([0b01010101, 0x02]) + r + r)
+    if i % 8 == 0:
+        save("server_connection", bytes([0, 0xFF]) + r)
 for r in responses:
     save("response_head", r)
     save("round_trip", r)

@@ -13,6 +13,8 @@
 //! - [`chunked`]: `h1::Decoder` over a chunked body cut into arbitrary pieces;
 //! - [`client_connection`]: a pipelined `client::Connection` on `cohttp-mock` fed
 //!   arbitrary response bytes;
+//! - [`server_connection`]: one `server::serve_connection` on `cohttp-mock` fed
+//!   arbitrary request bytes in arbitrary pieces;
 //! - [`round_trip`]: arbitrary request and response heads with bodies, written by
 //!   `h1::write_*_head` + `Encoder` and read back by the parser + `Decoder`.
 //!
@@ -30,11 +32,13 @@ mod chunked;
 mod client_connection;
 mod heads;
 mod round_trip;
+mod server_connection;
 
 pub use chunked::chunked;
 pub use client_connection::client_connection;
 pub use heads::{request_head, response_head};
 pub use round_trip::round_trip;
+pub use server_connection::server_connection;
 
 /// A fuzz target's check: panics when an invariant breaks.
 pub type Check = fn(&[u8]);
@@ -47,6 +51,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("chunked", chunked),
     ("client_connection", client_connection),
     ("round_trip", round_trip),
+    ("server_connection", server_connection),
 ];
 
 /// The limits every target runs under besides the defaults: small enough that fuzz

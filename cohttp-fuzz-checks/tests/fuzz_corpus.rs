@@ -70,6 +70,11 @@ fn corpus_round_trip() {
 }
 
 #[test]
+fn corpus_server_connection() {
+    replay("server_connection");
+}
+
+#[test]
 fn every_target_has_a_replay_test() {
     let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
     assert_eq!(
@@ -79,7 +84,8 @@ fn every_target_has_a_replay_test() {
             "response_head",
             "chunked",
             "client_connection",
-            "round_trip"
+            "round_trip",
+            "server_connection"
         ]
     );
 }
@@ -142,4 +148,15 @@ fn trailer_limit_before_a_late_bad_line_end_whatever_the_split() {
     input.extend_from_slice(&[0; 50]);
     input.extend_from_slice(b"\rooo\n\r\n");
     cohttp_fuzz_checks::chunked(&input);
+}
+
+/// Found by the `server_connection` seeds: a plain `200` with a body answering `CONNECT`
+/// went out with `Content-Length`, but a client reads a 2xx to CONNECT as the start of a
+/// tunnel (RFC 9110 §9.3.6: no framing fields), so the body bytes were read as the next
+/// response. Now the head carries no framing, the body goes raw, and the connection closes.
+#[test]
+fn server_answers_connect_with_an_unframed_2xx_then_closes() {
+    let mut input = vec![0, 0x7F];
+    input.extend_from_slice(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+    cohttp_fuzz_checks::server_connection(&input);
 }
