@@ -234,7 +234,10 @@ fn check_responses(output: &[u8], calls: &[Seen]) -> usize {
         let parsed = match parse_response(&buf, &limits) {
             Ok(Some(p)) => p,
             Ok(None) => panic!("the server wrote an incomplete response head:\n{}", show()),
-            Err(e) => panic!("the server wrote a malformed response head ({e}):\n{}", show()),
+            Err(e) => panic!(
+                "the server wrote a malformed response head ({e}):\n{}",
+                show()
+            ),
         };
         let _ = buf.split_to(parsed.head_len);
         assert_eq!(parsed.head.version(), Version::HTTP_11, "response version");
