@@ -160,3 +160,14 @@ fn server_answers_connect_with_an_unframed_2xx_then_closes() {
     input.extend_from_slice(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
     cohttp_fuzz_checks::server_connection(&input);
 }
+
+/// Found by `request_head`: a 41-byte request line (the tight limit is 40) ending in a
+/// bare CR: byte by byte, the line limit was passed before the byte after the CR came
+/// (`RequestLine`); whole, the parser looked past the CR first (`BareLineEnd`). The head
+/// scan no longer looks ahead.
+#[test]
+fn request_line_limit_before_a_bare_cr_whatever_the_split() {
+    cohttp_fuzz_checks::request_head(
+        b"GET https://exampleo.cm:8443/x?y HTTP/1.1\rle.cost: exple.com:8:443\r\n\r\n",
+    );
+}
