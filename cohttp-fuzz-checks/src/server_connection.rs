@@ -6,7 +6,7 @@
 //! echoed (read to its end); `2` a handler error; `3` a streamed body of unknown length.
 //! Byte 1 — the size of the pieces the client writes (`1 + b`, a virtual millisecond
 //! apart) and, in its high bit, whether it half-closes after the last one (otherwise it
-//! keeps its side open and the server's own timeouts must end the connection). The rest —
+//! keeps its side open until the server has ended the connection, by its own timeouts). The rest —
 //! the bytes the client writes. The client reads everything the server writes, to the end.
 //!
 //! Invariants:
@@ -135,6 +135,7 @@ pub fn server_connection(input: &[u8]) {
 
     let (mut rd, mut wr) = client.split();
     let writer_rt = rt.clone();
+    let (stop_writer, stop) = futures_util::future::AbortHandle::new_pair();
     let writer = sim.spawn(async move {
         for chunk in wire.chunks(piece) {
             if wr.write_all(chunk).await.is_err() || wr.flush().await.is_err() {
@@ -146,7 +147,8 @@ pub fn server_connection(input: &[u8]) {
             let _ = wr.close().await;
         } else {
             // Keep the write side open until the server is done with the connection.
-            std::future::pending::<()>().await;
+            let open = futures_util::future::Abortable::new(std::future::pending::<()>(), stop);
+            let _ = open.await;
         }
     });
     let reader = sim.spawn(async move {
@@ -156,13 +158,14 @@ pub fn server_connection(input: &[u8]) {
     });
     let run = async {
         served.await;
+        stop_writer.abort();
+        writer.await;
         reader.await
     };
     let output = match sim.block_on(rt.timeout(RUN_BOUND, run)) {
         Ok(output) => output,
         Err(_) => panic!("the server connection still runs after {RUN_BOUND:?} of virtual time"),
     };
-    drop(writer);
 
     let calls = handler.calls.lock().expect("lock").clone();
     for (i, seen) in calls.iter().enumerate() {
@@ -187,12 +190,10 @@ pub fn server_connection(input: &[u8]) {
     );
     sim.run_until_idle();
     sim.advance(RUN_BOUND);
-    // The writer task that keeps its side open is the test's own; only it may remain.
-    let own = usize::from(!half_close);
-    assert!(
-        sim.live_tasks() <= own,
-        "{} tasks still running after the connection ended",
-        sim.live_tasks()
+    assert_eq!(
+        sim.live_tasks(),
+        0,
+        "tasks still running after the connection ended"
     );
 }
 

@@ -171,3 +171,11 @@ fn request_line_limit_before_a_bare_cr_whatever_the_split() {
         b"GET https://exampleo.cm:8443/x?y HTTP/1.1\rle.cost: exple.com:8:443\r\n\r\n",
     );
 }
+
+/// Found by `server_connection` (LeakSanitizer): the check's own client kept its write
+/// side open with a task pending forever, so the world (tasks ↔ runtime) leaked. The
+/// client now closes once the server is done, and no task may remain.
+#[test]
+fn server_connection_check_leaves_no_task_when_the_client_keeps_its_side_open() {
+    cohttp_fuzz_checks::server_connection(b"\0\xffGET / HTTP/1.1\nHost: a\r\n\r\n");
+}
