@@ -375,6 +375,10 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(c) = &self.context {
+            // An I/O error's context already says what failed and why, in words.
+            if self.kind == ErrorKind::Io {
+                return f.write_str(c);
+            }
             write!(f, "{c}: ")?;
         }
         match &self.kind {
@@ -484,10 +488,19 @@ mod tests {
     fn display_names_context_kind_and_source() {
         let e = Error::from(io::Error::new(io::ErrorKind::ConnectionRefused, "refused"))
             .with_context("could not connect to 127.0.0.1:9");
+        // An I/O error's context says it all; the cause stays reachable as the source.
+        assert_eq!(e.to_string(), "could not connect to 127.0.0.1:9");
         assert_eq!(
-            e.to_string(),
-            "could not connect to 127.0.0.1:9: I/O error: refused"
+            std::error::Error::source(&e).unwrap().to_string(),
+            "refused"
         );
         assert_eq!(e.duplicate().to_string(), e.to_string());
+        let bare = Error::from(io::Error::new(io::ErrorKind::BrokenPipe, "pipe"));
+        assert_eq!(bare.to_string(), "I/O error: pipe");
+        let parse = Error::malformed(Malformed::Host).with_context("request 3");
+        assert_eq!(
+            parse.to_string(),
+            "request 3: malformed message: missing, duplicate or invalid Host"
+        );
     }
 }

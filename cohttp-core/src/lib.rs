@@ -13,6 +13,8 @@
 //! - [`error`]: the one [`Error`] type, with distinguishable kinds;
 //! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
 //! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown;
+//! - [`vocab`]: the HTTP vocabulary beyond the `http` crate: cookies, basic
+//!   authentication, `Accept*` negotiation, `Link` headers, HTTP dates;
 //! - `tls` (feature `tls`): TLS for the client and the server with rustls, over any
 //!   transport.
 //!
@@ -31,7 +33,9 @@ pub mod server;
 pub mod testkit;
 #[cfg(feature = "tls")]
 pub mod tls;
+pub mod vocab;
 
 pub use body::Body;
 pub use error::{Error, ErrorKind, Limit, Malformed, Result, TlsFailure};
 pub use runtime::Runtime;
+pub use vocab::{BasicCredentials, Challenge, Link, MediaRange, SameSite, SetCookie};

@@ -81,6 +81,12 @@ impl fmt::Display for Addr {
     }
 }
 
+impl From<SocketAddr> for Addr {
+    fn from(a: SocketAddr) -> Addr {
+        Addr::Tcp(a)
+    }
+}
+
 /// Where a request goes: what a URI resolves to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Endpoint {
@@ -427,10 +433,10 @@ impl Runtime {
     /// Listens on `addr`.
     pub async fn listen(&self, addr: Addr) -> Result<Box<dyn Listener>> {
         let what = format!("could not listen on {addr}");
-        self.net
-            .listen(addr)
-            .await
-            .map_err(|e| Error::from(e).with_context(what))
+        self.net.listen(addr).await.map_err(|e| {
+            let reason = describe_io(&e);
+            Error::from(e).with_context(format!("{what}: {reason}"))
+        })
     }
 }
 

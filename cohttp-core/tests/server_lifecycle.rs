@@ -405,3 +405,63 @@ fn random_faults_and_inputs_never_panic_or_hang_the_server() {
         assert_eq!(sim.live_tasks(), 0, "seed {seed}: tasks left running");
     }
 }
+
+#[test]
+fn lingering_close_keeps_reading_what_the_peer_still_sends_then_closes() {
+    let sim = Sim::new(10);
+    let server = TestServer::start(&sim, "linger", app(), config());
+    let rt = sim.runtime();
+    sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, b"GET / HTTP/9.9\r\nHost: x\r\n\r\n").await;
+        let mut reader = Reader::new();
+        let r = reader.response(&mut io, &Method::GET).await.unwrap();
+        assert_eq!(r.status, StatusCode::HTTP_VERSION_NOT_SUPPORTED);
+        // The server shut its write side at once...
+        assert!(reader.closed(&mut io).await);
+        assert_eq!(sim.elapsed(), Duration::ZERO);
+        // ...but still reads and discards, so the peer's late bytes cause no reset.
+        io.write_all(&[b'x'; 5000]).await.unwrap();
+        io.flush().await.unwrap();
+        rt.sleep(Duration::from_secs(3)).await;
+        // Past the linger time (2 s) the server has dropped the connection.
+        let late = io.write_all(&[b'y'; 10]).await;
+        assert!(late.is_err(), "still open after the linger time");
+    });
+}
+
+#[test]
+fn peer_that_never_reads_is_dropped_after_the_write_timeout() {
+    let sim = Sim::new(11);
+    let closed_at: Arc<Mutex<Option<std::time::Instant>>> = Arc::default();
+    struct Big(Arc<Mutex<Option<std::time::Instant>>>, cohttp_core::Runtime);
+    impl Handler for Big {
+        type Future = BoxFuture<'static, Result<Reply>>;
+        fn call(&self, _: ConnInfo, _: Request<()>, _: Body) -> Self::Future {
+            async { Ok(respond_string(StatusCode::OK, "z".repeat(300_000)).into()) }.boxed()
+        }
+        fn conn_closed(&self, _: &ConnInfo) {
+            *self.0.lock().unwrap() = Some(self.1.now());
+        }
+    }
+    sim.net()
+        .push_faults("deaf", Faults::none().client_stops_reading_after(0));
+    let mut server = TestServer::start(
+        &sim,
+        "deaf",
+        Big(closed_at.clone(), sim.runtime()),
+        config().write_timeout(Duration::from_secs(5)),
+    );
+    let start = sim.now();
+    sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        // Let the request in, then stop: the stop must not cut the stall short.
+        sim.runtime().sleep(Duration::from_secs(1)).await;
+        server.stop();
+        server.stopped().await;
+        drop(io);
+    });
+    let at = closed_at.lock().unwrap().expect("conn_closed ran");
+    assert_eq!(at - start, Duration::from_secs(5));
+}

@@ -442,3 +442,110 @@ fn expert_handler_can_hand_the_connection_back_to_http() {
         )
     );
 }
+
+#[test]
+fn unread_body_is_drained_while_a_large_response_is_still_being_written() {
+    // 1 KiB in flight each way; the client writes its whole 100 KB body before it
+    // reads anything, and the response is 10 KB: the server must read (drain) while
+    // its response still waits to be written, or both ends wait on each other.
+    let sim = Sim::new(40);
+    let big = "r".repeat(10_000);
+    let handler = {
+        let big = big.clone();
+        move |_: ConnInfo, _: Request<()>, _: Body| {
+            let big = big.clone();
+            async move { Ok::<_, Error>(cohttp_core::server::respond_string(StatusCode::OK, big)) }
+        }
+    };
+    let server = TestServer::start(&sim, "tight", handler, config());
+    sim.net().push_faults("tight", Faults::none().buffer(1024));
+    let body = "b".repeat(100_000);
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        send(&mut io, head.as_bytes()).await;
+        send(&mut io, body.as_bytes()).await;
+        send(
+            &mut io,
+            b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        read_to_end(&mut io).await
+    });
+    let one = format!("HTTP/1.1 200 OK\r\ncontent-length: 10000\r\n{DATE}\r\n{big}");
+    let two =
+        format!("HTTP/1.1 200 OK\r\ncontent-length: 10000\r\nconnection: close\r\n{DATE}\r\n{big}");
+    assert_eq!(got, format!("{one}{two}"));
+    assert_eq!(
+        sim.elapsed(),
+        std::time::Duration::ZERO,
+        "a timeout broke a stall"
+    );
+}
+
+#[test]
+fn large_echo_streams_through_small_buffers() {
+    let sim = Sim::new(41);
+    let server = TestServer::start(&sim, "pipe", app(), config());
+    sim.net().push_faults("pipe", Faults::none().buffer(512));
+    let body: String = (0..50_000u32)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    let got = sim.block_on(async {
+        let io = server.connect().await;
+        let (mut r, mut w) = io.split();
+        let head = format!(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let writer = {
+            let body = body.clone();
+            sim.spawn(async move {
+                w.write_all(head.as_bytes()).await.unwrap();
+                w.write_all(body.as_bytes()).await.unwrap();
+                w
+            })
+        };
+        let mut got = String::new();
+        r.read_to_string(&mut got).await.unwrap();
+        writer.await;
+        got
+    });
+    assert_eq!(
+        got,
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: 50000\r\nconnection: close\r\n{DATE}\r\n{body}"
+        )
+    );
+}
+
+#[test]
+fn final_response_with_an_interim_status_becomes_500() {
+    let sim = Sim::new(42);
+    let handler = |_: ConnInfo, _: Request<()>, _: Body| async {
+        Ok::<_, Error>(cohttp_core::server::respond_string(
+            StatusCode::SWITCHING_PROTOCOLS,
+            "",
+        ))
+    };
+    let server = TestServer::start(&sim, "interim", handler, config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 21\r\nconnection: close\r\n{DATE}\r\n\
+             Internal Server Error"
+        )
+    );
+}

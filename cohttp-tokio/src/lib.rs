@@ -20,6 +20,9 @@
 #![deny(missing_docs)]
 
 mod runtime;
+mod serve;
 
 pub use cohttp_core as core;
+pub use cohttp_core::client::Client;
 pub use runtime::{runtime, runtime_on, try_runtime};
+pub use serve::{client, serve, shutdown_signal};

@@ -2,6 +2,10 @@
 //!
 //! - `ci`: what CI runs: format check, clippy with warnings denied, rustdoc with
 //!   warnings denied, and the README's test command.
+//! - `bench`: our server and client against hyper's (see `bench/mod.rs` and `BENCHMARKS.md`);
+//!   `bench-run`, `bench-hyper-server` and `bench-hyper-client` are its parts, run by it.
+
+mod bench;
 
 use std::process::{Command, ExitCode};
 
@@ -46,11 +50,18 @@ fn ci() -> bool {
 }
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    let ok = match task.as_str() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = args
+        .split_first()
+        .map_or(("", &[][..]), |(t, r)| (t.as_str(), r));
+    let ok = match task {
         "ci" => ci(),
+        "bench" => bench::drive(rest),
+        "bench-run" => bench::run(rest),
+        "bench-hyper-server" => return bench::hyper_server::main(rest),
+        "bench-hyper-client" => return bench::hyper_client::main(rest),
         _ => {
-            eprintln!("usage: cargo xtask <ci>");
+            eprintln!("usage: cargo xtask <ci|bench>");
             false
         }
     };

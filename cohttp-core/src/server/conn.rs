@@ -27,322 +27,33 @@
 //! reset. A handler error or panic becomes a 500 and the connection goes on when the
 //! request's framing is intact.
 //!
-//! The read half, the read buffer and the write buffer live in one [`Shared`] state
-//! behind a mutex, created once per connection and locked only inside non-blocking
-//! polls. A generation number, bumped when a request is done, makes a request body or
-//! an expert stream kept past its time fail instead of stealing the next request's
-//! bytes.
-//!
-//! This file is not the accept loop (`serve.rs`) nor the wire format (`h1`).
+//! The state shared with request bodies and expert streams is in `shared.rs`; this
+//! file is not the accept loop (`serve.rs`) nor the wire format (`h1`).
 
 use std::any::Any;
 use std::future::Future;
 use std::io;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{ready, Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime};
 
-use bytes::{Buf, Bytes, BytesMut};
-use futures_io::{AsyncRead, AsyncWrite};
+use bytes::Buf;
 use futures_util::future::poll_fn;
-use futures_util::stream::Stream;
 use futures_util::{FutureExt, StreamExt};
 use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
 
 use crate::body::{Body, TransferEncoding};
 use crate::error::{Error, ErrorKind, Limit, Malformed, Result};
-use crate::h1::{self, BodyLength, Decoded, Decoder, Encoder, ParsedRequest};
-use crate::runtime::{BoxTransport, Runtime, Sleep, Timer};
+use crate::h1::{self, BodyLength, Decoded, Encoder, ParsedRequest};
+use crate::runtime::{BoxTransport, Runtime, Timer};
 use crate::server::config::ServerConfig;
 use crate::server::date::{DateCache, WallClock};
 use crate::server::handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
+use crate::server::shared::{lock, RequestBody, Shared};
 use crate::server::shutdown::{Phase, Watch};
-
-/// Bytes asked of each read of the transport.
-const READ_SIZE: usize = 8 * 1024;
-
-/// What the server writes when a request body is first read under `Expect: 100-continue`.
-const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
-
-/// Locks the shared state of a connection. Only the server's own non-blocking code
-/// runs under this lock, so a poisoned lock is still consistent and is used as is.
-pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    shared
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The state of one connection shared by its loop, the current request body and an
-/// expert handler's stream.
-pub(crate) struct Shared {
-    io: BoxTransport,
-    /// Bytes read and not yet consumed.
-    rbuf: BytesMut,
-    /// Bytes to write; `wbuf[..wpos]` are written already.
-    wbuf: Vec<u8>,
-    wpos: usize,
-    /// Whether the transport needs a flush after the last writes.
-    unflushed: bool,
-    /// The peer shut its write side.
-    read_eof: bool,
-    /// Bumped when a request is done: a body or an expert stream of an older
-    /// generation fails.
-    pub(crate) generation: u64,
-    /// The current request body's decoder, while the body is not finished.
-    decoder: Option<Decoder>,
-    /// `100 Continue` is owed before the first read of the body.
-    continue_pending: bool,
-    /// Body bytes read by the handler, against `max_body`.
-    body_read: u64,
-    max_body: Option<u64>,
-    /// Reading the body failed: the framing of the connection is lost. The status is
-    /// the answer if the handler fails on it.
-    body_failed: Option<StatusCode>,
-}
-
-impl Shared {
-    fn new(io: BoxTransport, max_body: Option<u64>) -> Shared {
-        Shared {
-            io,
-            rbuf: BytesMut::with_capacity(READ_SIZE),
-            wbuf: Vec::with_capacity(READ_SIZE),
-            wpos: 0,
-            unflushed: false,
-            read_eof: false,
-            generation: 0,
-            decoder: None,
-            continue_pending: false,
-            body_read: 0,
-            max_body,
-            body_failed: None,
-        }
-    }
-
-    fn has_unwritten(&self) -> bool {
-        self.wpos < self.wbuf.len() || self.unflushed
-    }
-
-    fn unwritten(&self) -> usize {
-        self.wbuf.len() - self.wpos
-    }
-
-    /// Reads once into the read buffer. `Ok(0)` is the end of the stream.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.read_eof {
-            return Poll::Ready(Ok(0));
-        }
-        let n = ready!(h1::io::poll_read_buf(
-            &mut self.io,
-            cx,
-            &mut self.rbuf,
-            READ_SIZE
-        ))?;
-        if n == 0 {
-            self.read_eof = true;
-        }
-        Poll::Ready(Ok(n))
-    }
-
-    /// Writes the whole write buffer, then flushes the transport.
-    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.wpos < self.wbuf.len() {
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.wbuf[self.wpos..]))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
-            self.wpos += n;
-            self.unflushed = true;
-        }
-        self.wbuf.clear();
-        self.wpos = 0;
-        if self.unflushed {
-            ready!(Pin::new(&mut self.io).poll_flush(cx))?;
-            self.unflushed = false;
-        }
-        Poll::Ready(Ok(()))
-    }
-
-    /// Flushes, then shuts the write side of the transport.
-    pub(crate) fn poll_half_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_flush(cx))?;
-        Pin::new(&mut self.io).poll_close(cx)
-    }
-
-    /// A raw read for an expert handler: buffered bytes first, then the transport.
-    pub(crate) fn poll_read_raw(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        if !self.rbuf.is_empty() {
-            let n = buf.len().min(self.rbuf.len());
-            buf[..n].copy_from_slice(&self.rbuf[..n]);
-            self.rbuf.advance(n);
-            return Poll::Ready(Ok(n));
-        }
-        if self.read_eof {
-            return Poll::Ready(Ok(0));
-        }
-        let n = ready!(Pin::new(&mut self.io).poll_read(cx, buf))?;
-        if n == 0 && !buf.is_empty() {
-            self.read_eof = true;
-        }
-        Poll::Ready(Ok(n))
-    }
-
-    /// A raw write for an expert handler, after anything still buffered.
-    pub(crate) fn poll_write_raw(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        ready!(self.poll_flush(cx))?;
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    /// Starts the body of a new request, in a new generation.
-    fn start_body(&mut self, length: BodyLength, expect_continue: bool, config: &ServerConfig) {
-        self.generation += 1;
-        self.decoder = Some(Decoder::new(length, &config.limits));
-        self.continue_pending = expect_continue;
-        self.body_read = 0;
-        self.body_failed = None;
-    }
-
-    /// Marks the body failed with `e`; its framing is lost.
-    fn fail_body(&mut self, e: &Error) {
-        self.decoder = None;
-        self.body_failed = Some(e.status().unwrap_or(StatusCode::BAD_REQUEST));
-    }
-
-    /// The next chunk of the current request body.
-    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
-        loop {
-            let Some(decoder) = self.decoder.as_mut() else {
-                return Poll::Ready(None);
-            };
-            match decoder.decode(&mut self.rbuf) {
-                Ok(Decoded::Data(data)) => {
-                    self.body_read += data.len() as u64;
-                    if self.max_body.is_some_and(|max| self.body_read > max) {
-                        let e = Error::limit(Limit::BodyBytes);
-                        self.fail_body(&e);
-                        return Poll::Ready(Some(Err(e)));
-                    }
-                    return Poll::Ready(Some(Ok(data)));
-                }
-                Ok(Decoded::Done) => {
-                    self.decoder = None;
-                    return Poll::Ready(None);
-                }
-                Ok(Decoded::NeedMore) => {}
-                Err(e) => {
-                    self.fail_body(&e);
-                    return Poll::Ready(Some(Err(e)));
-                }
-            }
-            if self.continue_pending {
-                self.continue_pending = false;
-                self.wbuf.extend_from_slice(CONTINUE);
-            }
-            // Whatever is owed to the peer (earlier responses, `100 Continue`) goes
-            // out before waiting for it.
-            if self.has_unwritten() {
-                if let Err(e) = ready!(self.poll_flush(cx)) {
-                    let e = Error::from(e);
-                    self.fail_body(&e);
-                    return Poll::Ready(Some(Err(e)));
-                }
-            }
-            match ready!(self.poll_fill(cx)) {
-                Ok(0) => {
-                    let end = match self.decoder.as_mut() {
-                        Some(d) => d.decode_eof(),
-                        None => Ok(()),
-                    };
-                    return match end {
-                        Ok(()) => {
-                            self.decoder = None;
-                            Poll::Ready(None)
-                        }
-                        Err(e) => {
-                            self.fail_body(&e);
-                            Poll::Ready(Some(Err(e)))
-                        }
-                    };
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    let e = Error::from(e);
-                    self.fail_body(&e);
-                    return Poll::Ready(Some(Err(e)));
-                }
-            }
-        }
-    }
-}
-
-/// The body of a request as given to the handler: a stream over the connection's
-/// shared read state, valid for one generation, each wait bounded by the body read
-/// timeout.
-struct RequestBody {
-    shared: Arc<Mutex<Shared>>,
-    generation: u64,
-    clock: Arc<dyn Sleep>,
-    timeout: Duration,
-    timer: Option<Pin<Box<dyn Timer>>>,
-    done: bool,
-}
-
-impl Stream for RequestBody {
-    type Item = Result<Bytes>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
-        let this = &mut *self;
-        if this.done {
-            return Poll::Ready(None);
-        }
-        let polled = {
-            let mut shared = lock(&this.shared);
-            if shared.generation != this.generation {
-                this.done = true;
-                return Poll::Ready(Some(Err(
-                    Error::closed().with_context("request body read after its response was sent")
-                )));
-            }
-            let polled = shared.poll_body(cx);
-            if polled.is_pending() && this.timer.is_none() {
-                this.timer = Some(this.clock.timer(this.clock.now() + this.timeout));
-            }
-            if let Poll::Ready(Some(Err(_)) | None) = polled {
-                this.done = true;
-            }
-            polled
-        };
-        match polled {
-            Poll::Ready(item) => {
-                // Progress: the next wait gets a full timeout again.
-                if let Some(timer) = this.timer.as_mut() {
-                    timer.as_mut().reset(this.clock.now() + this.timeout);
-                }
-                Poll::Ready(item)
-            }
-            Poll::Pending => {
-                let Some(timer) = this.timer.as_mut() else {
-                    return Poll::Pending;
-                };
-                ready!(timer.as_mut().poll(cx));
-                this.done = true;
-                let e = Error::timeout().with_context("reading the request body");
-                lock(&this.shared).fail_body(&e);
-                Poll::Ready(Some(Err(e)))
-            }
-        }
-    }
-}
 
 /// Runs a handler's `conn_closed` exactly once, when dropped.
 struct ClosedGuard<H: Handler> {
@@ -361,8 +72,10 @@ impl<H: Handler> Drop for ClosedGuard<H> {
 }
 
 /// How waiting for a head ended.
+#[allow(clippy::large_enum_variant)]
 enum Head {
-    Request(Box<ParsedRequest>),
+    // Not boxed: one allocation per request saved; the enum lives on the stack briefly.
+    Request(ParsedRequest),
     /// The peer left or idled out, or the server is stopping: close quietly.
     Idle,
     /// A request that cannot be served: answer with its status, then close.
@@ -444,7 +157,7 @@ impl<H: Handler> Conn<H> {
                 Head::Broken => return,
             };
             first = false;
-            match self.exchange(*parsed).await {
+            match self.exchange(parsed).await {
                 Step::Continue => {}
                 Step::Close { linger } => return self.close(linger).await,
                 Step::Broken => return,
@@ -526,7 +239,7 @@ impl<H: Handler> Conn<H> {
                         Ok(Some(p)) => {
                             let used = p.head_len.min(s.rbuf.len());
                             s.rbuf.advance(used);
-                            return Head::Request(Box::new(p));
+                            return Head::Request(p);
                         }
                         Ok(None) => {}
                         Err(e) => return Head::Bad(e),
@@ -616,14 +329,12 @@ impl<H: Handler> Conn<H> {
                     s.start_body(length, expect_continue, &self.config);
                     s.generation
                 };
-                let stream = RequestBody {
-                    shared: self.shared.clone(),
+                let stream = RequestBody::new(
+                    self.shared.clone(),
                     generation,
-                    clock: self.rt.clock().clone(),
-                    timeout: self.config.body_read_timeout,
-                    timer: None,
-                    done: false,
-                };
+                    self.rt.clock().clone(),
+                    self.config.body_read_timeout,
+                );
                 Body::from_body_stream(Box::pin(stream), known)
             }
         };
@@ -640,6 +351,19 @@ impl<H: Handler> Conn<H> {
                 Reply::Response(plain_response(status))
             }
         };
+        let reply = match reply {
+            Reply::Response(r) if r.status().is_informational() => {
+                // An interim or switching status needs an expert response; as a final
+                // answer it would leave the peer waiting.
+                log::error!(
+                    "{:?}: handler answered {} as a final response; use an expert response",
+                    self.info,
+                    r.status()
+                );
+                Reply::Response(plain_response(StatusCode::INTERNAL_SERVER_ERROR))
+            }
+            reply => reply,
+        };
         match reply {
             Reply::Response(response) => self.respond(response, version, &method, keep_alive).await,
             Reply::Expert(expert) => self.expert(expert).await,
@@ -655,7 +379,7 @@ impl<H: Handler> Conn<H> {
             std::panic::catch_unwind(AssertUnwindSafe(move || handler.call(info, head, body)));
         let fut = match called {
             Ok(fut) => fut,
-            Err(panic) => return Err(panic_error(&self.info, panic)),
+            Err(panic) => return Err(panic_error(panic)),
         };
         let mut fut = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
         let shared = &self.shared;
@@ -680,7 +404,7 @@ impl<H: Handler> Conn<H> {
         }
         match outcome {
             Ok(result) => result,
-            Err(panic) => Err(panic_error(&self.info, panic)),
+            Err(panic) => Err(panic_error(panic)),
         }
     }
 
@@ -720,9 +444,7 @@ impl<H: Handler> Conn<H> {
             keep = false;
         }
         let headers = &mut parts.headers;
-        let no_body = status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED;
+        let no_body = status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         let mut encoder = None;
         if no_body {
             headers.remove(TRANSFER_ENCODING);
@@ -924,11 +646,20 @@ impl<H: Handler> Conn<H> {
                     return Step::Close { linger: false };
                 }
             }
-            if lock(&self.shared).has_unwritten() && self.flush().await.is_err() {
-                return Step::Broken;
-            }
+            // Read while the response is still being written: a peer may read it
+            // only once it has written its whole body.
             let deadline = self.rt.now() + self.config.body_read_timeout;
-            match self.wait(deadline, false, |s, cx| s.poll_fill(cx)).await {
+            let read = self
+                .wait(deadline, false, |s, cx| {
+                    if s.has_unwritten() {
+                        if let Poll::Ready(Err(e)) = s.poll_flush(cx) {
+                            return Poll::Ready(Err(e));
+                        }
+                    }
+                    s.poll_fill(cx)
+                })
+                .await;
+            match read {
                 Waited::Done(Ok(_)) => {}
                 Waited::Done(Err(_)) => return Step::Broken,
                 Waited::Timeout | Waited::Stopped => return Step::Close { linger: true },
@@ -947,7 +678,13 @@ impl<H: Handler> Conn<H> {
             return Step::Close { linger: true };
         }
         self.buffered += 1;
-        match self.finish_body(true).await {
+        // A body the peer was never asked for (`100 Continue` unsent) cannot be
+        // drained before the raw stream is handed over: the peer may never send it.
+        let unasked = {
+            let s = lock(&self.shared);
+            s.continue_pending && s.decoder.is_some()
+        };
+        match self.finish_body(!unasked).await {
             Step::Continue => {}
             other => return other,
         }
@@ -972,7 +709,7 @@ impl<H: Handler> Conn<H> {
                 Step::Close { linger: false }
             }
             Err(panic) => {
-                let e = panic_error(&self.info, panic);
+                let e = panic_error(panic);
                 log::error!("{:?}: expert handler failed: {e}", self.info);
                 Step::Close { linger: false }
             }
@@ -1062,14 +799,13 @@ fn plain_response(status: StatusCode) -> Response<Body> {
     response
 }
 
-/// The error logged for a handler panic, with the panic's message.
-fn panic_error(info: &ConnInfo, panic: Box<dyn Any + Send>) -> Error {
+/// The error for a handler panic, with the panic's message (logged by the caller).
+fn panic_error(panic: Box<dyn Any + Send>) -> Error {
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".to_string());
-    log::error!("{info:?}: handler panicked: {message}");
     Error::new(ErrorKind::Handler).with_context(format!("handler panicked: {message}"))
 }
 

@@ -45,7 +45,7 @@ fn format_into(secs: u64, out: &mut [u8; 29]) {
     // Years past 9999 do not fit the format; they are clamped (not reachable in practice).
     let year = year.min(9999);
     let weekday = DAYS[(days % 7) as usize];
-    let month = MONTHS[(month - 1) as usize % 12];
+    let month = MONTHS[month.saturating_sub(1) as usize % 12];
     let digit = |n: u64| b'0' + (n % 10) as u8;
     out[0..3].copy_from_slice(weekday);
     out[3] = b',';

@@ -37,7 +37,7 @@ use http::{Request, Response};
 use crate::body::Body;
 use crate::error::{Error, ErrorKind, Result};
 use crate::runtime::{Addr, BoxFuture};
-use crate::server::conn::Shared;
+use crate::server::shared::{lock, Shared};
 
 /// Who is on the other end of a connection: its id and addresses.
 ///
@@ -199,7 +199,7 @@ impl fmt::Debug for Upgraded {
 
 impl Upgraded {
     fn with<T>(&self, f: impl FnOnce(&mut Shared) -> Poll<io::Result<T>>) -> Poll<io::Result<T>> {
-        let mut shared = crate::server::conn::lock(&self.shared);
+        let mut shared = lock(&self.shared);
         if shared.generation != self.generation {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
@@ -240,6 +240,33 @@ impl AsyncWrite for Upgraded {
 
 /// Answers requests. Implemented by closures (see the module docs) and by types that
 /// want more, such as [`conn_closed`](Handler::conn_closed).
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use futures_util::future::{BoxFuture, FutureExt};
+/// use cohttp_core::server::{respond_string, ConnInfo, Handler, Reply};
+/// use cohttp_core::{Body, Result};
+/// use http::{Request, StatusCode};
+///
+/// /// Counts the connections that ended.
+/// #[derive(Default)]
+/// struct Counter {
+///     closed: AtomicU64,
+/// }
+///
+/// impl Handler for Counter {
+///     type Future = BoxFuture<'static, Result<Reply>>;
+///
+///     fn call(&self, conn: ConnInfo, _: Request<()>, _: Body) -> Self::Future {
+///         let text = format!("you are connection {}", conn.id());
+///         async move { Ok(respond_string(StatusCode::OK, text).into()) }.boxed()
+///     }
+///
+///     fn conn_closed(&self, _: &ConnInfo) {
+///         self.closed.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+/// ```
 ///
 /// The handler is shared by every connection of a server (`Sync`); each call gets
 /// its own future. An `Err` answer, or a panic in `call` or its future, becomes a

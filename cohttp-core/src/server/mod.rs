@@ -71,6 +71,7 @@ mod files;
 mod handler;
 mod respond;
 mod serve;
+mod shared;
 mod shutdown;
 
 pub use config::ServerConfig;

@@ -16,9 +16,15 @@
 //! ```
 //!
 //! The cases are grouped by what they check: `runtime_*` (the runtime contract
-//! itself: connect, accept, half-close, timers, spawning, Unix sockets) and, with the
-//! `tls` feature, `tls_*` (a TLS echo and a TLS half-close over the backend's TCP).
+//! itself: connect, accept, half-close, timers, spawning, Unix sockets), `http_*`
+//! (this crate's server and client over the backend: the demo routes, the key-value
+//! store through a connection cache, a raw 16-deep pipelined burst, keep-alive, retries
+//! when the server closes, 64 MiB streamed each way, a trickling client, the header
+//! timeout against slowloris, graceful shutdown, Unix sockets) and, with the `tls`
+//! feature, `tls_*` (a TLS echo and a TLS half-close over the backend's TCP).
 
+pub mod demo;
+mod http_cases;
 mod runtime_cases;
 #[cfg(feature = "tls")]
 mod tls_cases;
@@ -70,8 +76,8 @@ impl fmt::Display for Report {
 
 /// Every case of the suite.
 pub fn cases() -> Vec<Case> {
-    #[allow(unused_mut)]
     let mut all = runtime_cases::cases();
+    all.extend(http_cases::cases());
     #[cfg(feature = "tls")]
     all.extend(tls_cases::cases());
     all

@@ -150,7 +150,11 @@ fn handshake_error(e: io::Error, peer: &str) -> Error {
         Some(f) => Error::new(ErrorKind::Tls(f))
             .with_context(context)
             .with_source(e),
-        None => Error::from(e).with_context(context),
+        None => {
+            // An I/O error's context is all its Display shows: say the cause in it.
+            let context = format!("{context}: {e}");
+            Error::from(e).with_context(context)
+        }
     }
 }
 

@@ -1,0 +1,289 @@
+//! The demo service: the routes every backend's example server serves, and the example
+//! client's fetching, written once so the examples, the conformance suite and the
+//! benchmarks all exercise the same code on every runtime.
+//!
+//! Routes ([`Demo`]):
+//!
+//! | request | response |
+//! |---|---|
+//! | `GET /plaintext` (and `HEAD`) | 200 `text/plain`, `Hello, World!` |
+//! | `GET /json` | 200 `application/json`, `{"message":"Hello, World!"}` |
+//! | `GET /bytes/N` | 200, N bytes of `x`, fixed length |
+//! | `GET /stream/N` | 200, N bytes of `x`, chunked, in 8 KiB chunks |
+//! | anything else | 200, `METHOD TARGET VERSION\nBODY:` then the request body as received |
+//!
+//! TARGET is the request target exactly as sent; VERSION is `HTTP/1.1` or `HTTP/1.0`.
+
+use bytes::Bytes;
+use futures_util::stream::{self, StreamExt};
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
+
+use crate::body::Body;
+use crate::client::{Connection, ConnectionConfig};
+use crate::error::{Error, Result};
+use crate::h1::RawTarget;
+use crate::runtime::{BoxFuture, Runtime};
+use crate::server::{respond, respond_error, ConnInfo, Handler, Reply};
+
+/// The demo service (see the module docs). Cheap: no allocation beyond the response.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Demo;
+
+/// One 64 KiB block of `x`, sliced (without copying) into bodies of any size.
+fn block() -> Bytes {
+    static BLOCK: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    BLOCK
+        .get_or_init(|| Bytes::from(vec![b'x'; 64 * 1024]))
+        .clone()
+}
+
+/// `n` bytes of `x` in chunks of at most `chunk` bytes.
+fn repeated(n: u64, chunk: usize) -> impl futures_util::Stream<Item = Result<Bytes>> + Send {
+    let block = block();
+    let chunk = chunk.min(block.len()) as u64;
+    stream::iter((0..n.div_ceil(chunk)).map(move |i| {
+        let len = chunk.min(n - i * chunk) as usize;
+        Ok(block.slice(..len))
+    }))
+}
+
+/// The request target as it was sent.
+pub fn request_target(req: &Request<()>) -> String {
+    if let Some(raw) = req.extensions().get::<RawTarget>() {
+        return raw.0.clone();
+    }
+    let uri = req.uri();
+    if *req.method() == Method::CONNECT {
+        return uri.authority().map(|a| a.to_string()).unwrap_or_default();
+    }
+    match uri.path_and_query() {
+        Some(pq) => pq.to_string(),
+        None => uri.to_string(),
+    }
+}
+
+fn typed(content_type: &'static str, body: impl Into<Body>) -> Response<Body> {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    respond(StatusCode::OK, headers, body)
+}
+
+/// Answers one request of the demo service.
+pub fn route(req: &Request<()>, body: Body) -> Response<Body> {
+    let path = req.uri().path();
+    // HEAD answers as GET would, without the body (RFC 9110 §9.3.2).
+    if *req.method() == Method::GET || *req.method() == Method::HEAD {
+        match path {
+            "/plaintext" => return typed("text/plain", "Hello, World!"),
+            "/json" => return typed("application/json", r#"{"message":"Hello, World!"}"#),
+            _ => {}
+        }
+        let sized = |prefix: &str| path.strip_prefix(prefix).map(|n| n.parse::<u64>());
+        if let Some(n) = sized("/bytes/") {
+            return match n {
+                Ok(n) => typed(
+                    "application/octet-stream",
+                    Body::from_sized_stream(repeated(n, 64 * 1024), n),
+                ),
+                Err(_) => respond_error(StatusCode::BAD_REQUEST, "N must be a whole number"),
+            };
+        }
+        if let Some(n) = sized("/stream/") {
+            return match n {
+                Ok(n) => typed(
+                    "application/octet-stream",
+                    Body::from_stream(repeated(n, 8 * 1024)),
+                ),
+                Err(_) => respond_error(StatusCode::BAD_REQUEST, "N must be a whole number"),
+            };
+        }
+    }
+    echo(req, body)
+}
+
+/// `METHOD TARGET VERSION\nBODY:` and the request body, streamed as it arrives.
+fn echo(req: &Request<()>, body: Body) -> Response<Body> {
+    let version = if req.version() == Version::HTTP_10 {
+        "HTTP/1.0"
+    } else {
+        "HTTP/1.1"
+    };
+    let prefix = Bytes::from(format!(
+        "{} {} {}\nBODY:",
+        req.method(),
+        request_target(req),
+        version
+    ));
+    let reply = match body.known_length() {
+        Some(0) => Body::from_bytes(prefix),
+        Some(n) => {
+            let len = prefix.len() as u64 + n;
+            Body::from_sized_stream(stream::once(async { Ok(prefix) }).chain(body), len)
+        }
+        None => Body::from_stream(stream::once(async { Ok::<_, Error>(prefix) }).chain(body)),
+    };
+    typed("text/plain", reply)
+}
+
+impl Handler for Demo {
+    type Future = futures_util::future::Ready<Result<Reply>>;
+
+    fn call(&self, _conn: ConnInfo, request: Request<()>, body: Body) -> Self::Future {
+        futures_util::future::ready(Ok(Reply::Response(route(&request, body))))
+    }
+}
+
+/// The example server's command line: `--port PORT [--host HOST]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerArgs {
+    /// The host to listen on (default `127.0.0.1`).
+    pub host: String,
+    /// The port to listen on (default 8080; 0 picks a free one).
+    pub port: u16,
+}
+
+impl ServerArgs {
+    /// Parses the arguments after the program name.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+    ) -> std::result::Result<ServerArgs, String> {
+        let mut out = ServerArgs {
+            host: "127.0.0.1".into(),
+            port: 8080,
+        };
+        let mut args = args.into_iter();
+        while let Some(a) = args.next() {
+            let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+            match a.as_str() {
+                "--port" => {
+                    let v = value("--port")?;
+                    out.port = v.parse().map_err(|_| format!("bad port {v:?}"))?;
+                }
+                "--host" => out.host = value("--host")?,
+                other => {
+                    return Err(format!(
+                        "unknown argument {other:?}; usage: --port PORT [--host HOST]"
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The address to listen on.
+    pub fn addr(&self) -> std::result::Result<crate::runtime::Addr, String> {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        let ip: std::net::IpAddr = host
+            .parse()
+            .map_err(|_| format!("--host must be an IP address, got {:?}", self.host))?;
+        Ok(crate::runtime::Addr::Tcp((ip, self.port).into()))
+    }
+}
+
+/// What the example client found for one URL.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The URL as given.
+    pub url: String,
+    /// The status and the body length, or why it failed.
+    pub outcome: Result<(StatusCode, u64)>,
+}
+
+/// Fetches `urls`, pipelined on one connection per host (a new connection takes the
+/// requests a non-persistent server left unanswered), in the order given.
+pub fn fetch_all(rt: Runtime, urls: Vec<String>) -> BoxFuture<'static, Vec<Fetched>> {
+    Box::pin(async move {
+        let mut groups: Vec<(String, Vec<(usize, Uri)>)> = Vec::new();
+        let mut out: Vec<Option<Fetched>> = urls.iter().map(|_| None).collect();
+        for (i, url) in urls.iter().enumerate() {
+            match url.parse::<Uri>() {
+                Ok(uri) if uri.host().is_some() => {
+                    let key = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+                    match groups.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, g)) => g.push((i, uri)),
+                        None => groups.push((key, vec![(i, uri)])),
+                    }
+                }
+                _ => {
+                    out[i] = Some(Fetched {
+                        url: url.clone(),
+                        outcome: Err(Error::malformed(crate::Malformed::InvalidUri)
+                            .with_context(format!("cannot fetch {url:?}"))),
+                    })
+                }
+            }
+        }
+        for (_, mut group) in groups {
+            // Each round is one connection; requests it could not carry go to the next.
+            while !group.is_empty() {
+                let first = &group[0].1;
+                let conn = match Connection::create_uri(&rt, first, ConnectionConfig::new()) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        for (i, _) in group.drain(..) {
+                            out[i] = Some(Fetched {
+                                url: urls[i].clone(),
+                                outcome: Err(e.duplicate()),
+                            });
+                        }
+                        break;
+                    }
+                };
+                let pending: Vec<_> = group
+                    .iter()
+                    .map(|(_, uri)| {
+                        let req = Request::get(uri.clone()).body(Body::empty());
+                        req.map(|r| conn.call(r))
+                    })
+                    .collect();
+                let mut unanswered = Vec::new();
+                let mut answered = false;
+                for ((i, uri), call) in group.drain(..).zip(pending) {
+                    let outcome = match call {
+                        Ok(call) => match call.await {
+                            Ok(resp) => {
+                                let status = resp.status();
+                                count(resp.into_body()).await.map(|n| (status, n))
+                            }
+                            Err(e) => Err(e),
+                        },
+                        Err(e) => Err(Error::usage(e.to_string())),
+                    };
+                    match outcome {
+                        // A GET is idempotent: one the connection did not answer goes on
+                        // the next connection, as long as each round answers something.
+                        Err(e) if e.is_retry() => unanswered.push((i, uri, e)),
+                        outcome => {
+                            answered = true;
+                            out[i] = Some(Fetched {
+                                url: urls[i].clone(),
+                                outcome,
+                            })
+                        }
+                    }
+                }
+                conn.shutdown();
+                if answered {
+                    group = unanswered.into_iter().map(|(i, uri, _)| (i, uri)).collect();
+                } else {
+                    for (i, _, e) in unanswered {
+                        out[i] = Some(Fetched {
+                            url: urls[i].clone(),
+                            outcome: Err(e),
+                        });
+                    }
+                }
+            }
+        }
+        out.into_iter().flatten().collect()
+    })
+}
+
+async fn count(mut body: Body) -> Result<u64> {
+    let mut n = 0u64;
+    while let Some(chunk) = body.next().await {
+        n += chunk?.len() as u64;
+    }
+    Ok(n)
+}

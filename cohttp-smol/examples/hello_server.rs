@@ -1,0 +1,20 @@
+//! The README's ten-line server on smol.
+use cohttp_core::server::{respond_string, ConnInfo, ServerConfig};
+use cohttp_core::{Body, Error};
+use http::{Request, StatusCode};
+
+fn main() -> cohttp_core::Result<()> {
+    let hello = |_: ConnInfo, req: Request<()>, _: Body| async move {
+        Ok::<_, Error>(respond_string(
+            StatusCode::OK,
+            format!("Hello, {}!\n", req.uri().path()),
+        ))
+    };
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 8080)).into();
+    smol::block_on(cohttp_smol::serve(
+        addr,
+        hello,
+        ServerConfig::default(),
+        cohttp_smol::shutdown_signal(),
+    ))
+}
