@@ -12,7 +12,10 @@
 //! - [`body`]: message bodies ([`Body`]);
 //! - [`error`]: the one [`Error`] type, with distinguishable kinds;
 //! - [`h1`]: the HTTP/1.1 wire format, sans I/O: heads, framing, chunked coding;
-//! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown;
+//! - [`server`]: the pipelined HTTP/1.1 server: handlers, limits, graceful shutdown,
+//!   and a file server;
+//! - [`proxy`]: a forward proxy (absolute-form forwarding, `CONNECT` tunnels) as a
+//!   server handler;
 //! - [`vocab`]: the HTTP vocabulary beyond the `http` crate: cookies, basic
 //!   authentication, `Accept*` negotiation, `Link` headers, HTTP dates;
 //! - `tls` (feature `tls`): TLS for the client and the server with rustls, over any
@@ -27,6 +30,7 @@ pub mod body;
 pub mod client;
 pub mod error;
 pub mod h1;
+pub mod proxy;
 pub mod runtime;
 pub mod server;
 #[cfg(feature = "testkit")]

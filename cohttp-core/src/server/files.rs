@@ -3,7 +3,8 @@
 //!
 //! File reads go through [`Runtime::blocking`] in chunks, so they never stall an async
 //! worker and work on every backend (the mock one included). This file does not list
-//! directories or negotiate ranges.
+//! directories or negotiate ranges and validators: the [`FileServer`](super::FileServer)
+//! does, with the pieces here.
 //!
 //! ```
 //! use std::path::Path;
@@ -17,7 +18,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
 use bytes::Bytes;
@@ -114,9 +115,17 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// A `Content-Type` guessed from a file name's extension (`application/octet-stream`
-/// when unknown).
-fn content_type(path: &Path) -> &'static str {
+/// A `Content-Type` guessed from a file name's extension, from a small built-in table
+/// (`application/octet-stream` when unknown).
+///
+/// ```
+/// use std::path::Path;
+/// use cohttp_core::server::content_type;
+///
+/// assert_eq!(content_type(Path::new("index.HTML")), "text/html; charset=utf-8");
+/// assert_eq!(content_type(Path::new("data.bin")), "application/octet-stream");
+/// ```
+pub fn content_type(path: &Path) -> &'static str {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -136,6 +145,22 @@ fn content_type(path: &Path) -> &'static str {
         Some("ico") => "image/x-icon",
         Some("wasm") => "application/wasm",
         Some("pdf") => "application/pdf",
+        Some("md") => "text/markdown; charset=utf-8",
+        Some("csv") => "text/csv; charset=utf-8",
+        Some("avif") => "image/avif",
+        Some("mp4") => "video/mp4",
+        Some("webm") => "video/webm",
+        Some("mp3") => "audio/mpeg",
+        Some("ogg") => "audio/ogg",
+        Some("woff") => "font/woff",
+        Some("woff2") => "font/woff2",
+        Some("ttf") => "font/ttf",
+        Some("zip") => "application/zip",
+        Some("gz") => "application/gzip",
+        Some("tar") => "application/x-tar",
+        Some("rs" | "ml" | "c" | "h" | "toml" | "yaml" | "yml" | "sh") => {
+            "text/plain; charset=utf-8"
+        }
         _ => "application/octet-stream",
     }
 }
@@ -183,8 +208,20 @@ pub async fn respond_file(rt: &Runtime, path: impl Into<PathBuf>) -> Result<Resp
             return Err(Error::from(e).with_context(format!("could not open {}", path.display())))
         }
     };
-    let state = (rt.clone(), Some(file), length);
-    let stream = futures_util::stream::unfold(state, |(rt, file, remaining)| async move {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
+    Ok(respond(
+        StatusCode::OK,
+        headers,
+        file_body(rt, file, 0, length),
+    ))
+}
+
+/// A body of `length` bytes of `file` from byte `offset`, read in 64 KiB chunks through
+/// [`Runtime::blocking`]. The body fails if the file ends early.
+pub(crate) fn file_body(rt: &Runtime, file: File, offset: u64, length: u64) -> Body {
+    let state = (rt.clone(), Some(file), length, offset);
+    let stream = futures_util::stream::unfold(state, |(rt, file, remaining, seek)| async move {
         let file = file?;
         if remaining == 0 {
             return None;
@@ -194,7 +231,12 @@ pub async fn respond_file(rt: &Runtime, path: impl Into<PathBuf>) -> Result<Resp
             .blocking(move || {
                 let mut file = file;
                 let mut buf = vec![0u8; want];
-                let n = file.read(&mut buf);
+                let n = if seek > 0 {
+                    file.seek(SeekFrom::Start(seek))
+                        .and_then(|_| file.read(&mut buf))
+                } else {
+                    file.read(&mut buf)
+                };
                 (
                     file,
                     n.map(|n| {
@@ -207,23 +249,17 @@ pub async fn respond_file(rt: &Runtime, path: impl Into<PathBuf>) -> Result<Resp
         match read {
             Ok((file, Ok(buf))) if !buf.is_empty() => {
                 let left = remaining - buf.len() as u64;
-                Some((Ok(Bytes::from(buf)), (rt, Some(file), left)))
+                Some((Ok(Bytes::from(buf)), (rt, Some(file), left, 0)))
             }
             Ok((_, Ok(_))) => Some((
                 Err(Error::new(ErrorKind::Io).with_context("file shrank while it was sent")),
-                (rt, None, 0),
+                (rt, None, 0, 0),
             )),
-            Ok((_, Err(e))) => Some((Err(Error::from(e)), (rt, None, 0))),
-            Err(e) => Some((Err(e), (rt, None, 0))),
+            Ok((_, Err(e))) => Some((Err(Error::from(e)), (rt, None, 0, 0))),
+            Err(e) => Some((Err(e), (rt, None, 0, 0))),
         }
     });
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
-    Ok(respond(
-        StatusCode::OK,
-        headers,
-        Body::from_body_stream(Box::pin(stream), Some(length)),
-    ))
+    Body::from_body_stream(Box::pin(stream), Some(length))
 }
 
 #[cfg(test)]
@@ -246,10 +282,7 @@ mod tests {
             content_type(Path::new("a.HTML")),
             "text/html; charset=utf-8"
         );
-        assert_eq!(
-            content_type(Path::new("a.tar.gz")),
-            "application/octet-stream"
-        );
+        assert_eq!(content_type(Path::new("a.tar.gz")), "application/gzip");
         assert_eq!(content_type(Path::new("noext")), "application/octet-stream");
     }
 }

@@ -10,6 +10,10 @@
 //! - Helpers: [`respond`], [`respond_string`], [`respond_error`], [`respond_redirect`],
 //!   [`respond_need_auth`], [`respond_not_found`], [`respond_file`],
 //!   [`resolve_local_file`]; [`http_date`].
+//! - Serving a tree of files: [`FileServer`] (what `cohttp-server` runs), built on
+//!   [`evaluate_preconditions`] (conditional requests), [`parse_range`] (byte ranges),
+//!   [`html_listing`] (directory listings) and [`content_type`].
+//! - [`AccessLog`]: one Common Log Format line per request, through `log`.
 //!
 //! How it differs from OCaml's cohttp-lwt server: a malformed request is answered with
 //! its status (400, 413, 414, 431, 501, 505) and a lingering close rather than closed
@@ -64,21 +68,33 @@
 //! );
 //! ```
 
+mod access_log;
+mod conditional;
 mod config;
 mod conn;
 mod date;
+mod file_server;
 mod files;
 mod handler;
+mod listing;
+mod range;
 mod respond;
 mod serve;
 mod shared;
 mod shutdown;
 
+pub use access_log::{access_log_line, AccessLog, ACCESS_LOG_TARGET};
+pub use conditional::{
+    evaluate_preconditions, if_range_allows, weak_etag, Precondition, Validators,
+};
 pub use config::ServerConfig;
 pub use conn::serve_connection;
 pub use date::http_date;
-pub use files::{resolve_local_file, resolve_local_path, respond_file};
+pub use file_server::FileServer;
+pub use files::{content_type, resolve_local_file, resolve_local_path, respond_file};
 pub use handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
+pub use listing::{escape_html, html_listing, percent_encode_segment, ListingEntry};
+pub use range::{parse_range, ByteRange, RangeAnswer};
 pub use respond::{
     respond, respond_error, respond_need_auth, respond_not_found, respond_redirect, respond_string,
 };

@@ -285,6 +285,8 @@ pub struct IdleReport {
     pub opened: usize,
     /// Why it stopped short of the count asked for.
     pub stopped_by: Option<String>,
+    /// Time taken to open them.
+    pub opening: Duration,
 }
 
 /// Opens up to `count` keep-alive connections to `addr`, `batch` at a time, each carrying one
@@ -304,6 +306,7 @@ pub fn with_idle_connections<T>(
     let req: Arc<[u8]> = request_bytes("/plaintext", addr).into();
     let mut streams = Vec::with_capacity(count);
     let mut report = IdleReport::default();
+    let began = Instant::now();
     rt.block_on(async {
         while streams.len() < count && report.stopped_by.is_none() {
             let mut set = JoinSet::new();
@@ -325,10 +328,17 @@ pub fn with_idle_connections<T>(
         }
     });
     report.opened = streams.len();
+    report.opening = began.elapsed();
     // Let the server settle after the last request before measuring.
     std::thread::sleep(Duration::from_millis(300));
     let out = measure(&report);
+    let closing = Instant::now();
     drop(streams);
+    eprintln!(
+        "bench: closed {} connections in {:?}",
+        report.opened,
+        closing.elapsed()
+    );
     Ok((report, out))
 }
 

@@ -36,6 +36,10 @@ const OURS_VS_HYPER: &str = "ours (A) vs hyper (B)";
 /// Section of the machine-noise rows.
 const NOISE: &str = "machine noise: hyper (A, 2nd run of each round) vs hyper (B)";
 
+/// Connections opened at once for the memory row: below the listen backlog of 128 that std,
+/// mio and so tokio use, so no SYN is dropped and retried a second later.
+const IDLE_BATCH: usize = 64;
+
 /// Which groups of rows to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Only {
@@ -61,6 +65,8 @@ struct Options {
     examples: Option<PathBuf>,
     /// `bench-run` only: pin servers to core 0.
     pin: bool,
+    /// Driver: do not pin even where `taskset` is there.
+    no_pin: bool,
 }
 
 impl Options {
@@ -78,6 +84,7 @@ impl Options {
             only: Only::All,
             examples: None,
             pin: false,
+            no_pin: false,
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -87,6 +94,7 @@ impl Options {
                 "--no-noise" => o.noise = false,
                 "--dev" => o.dev = true,
                 "--pin" => o.pin = true,
+                "--no-pin" => o.no_pin = true,
                 "--rounds" => o.rounds = num(value()?)?,
                 "--seconds" => {
                     o.duration = Duration::from_secs_f64(num::<f64>(value()?)?.clamp(0.1, 60.0))
@@ -121,7 +129,7 @@ fn num<T: std::str::FromStr>(s: &str) -> Result<T, String> {
 }
 
 const USAGE: &str = "usage: cargo xtask bench [--quick] [--rounds N] [--seconds S] [--idle N] \
-[--requests N] [--only server|client|memory] [--no-noise] [--dev]";
+[--requests N] [--only server|client|memory] [--no-noise] [--no-pin] [--dev]";
 
 /// `cargo xtask bench`: builds in release mode (debug with `--dev`) and runs `bench-run`.
 pub fn drive(args: &[String]) -> bool {
@@ -156,7 +164,7 @@ pub fn drive(args: &[String]) -> bool {
     }
     let exe = target.join(profile).join("xtask");
     let examples = target.join(profile).join("examples");
-    let pin = can_pin();
+    let pin = !opts.no_pin && can_pin();
     let mut cmd = if pin {
         let mut c = Command::new("taskset");
         c.args(["-c", "1"]).arg(&exe);
@@ -288,7 +296,7 @@ pub fn run(args: &[String]) -> bool {
             if opts.pin {
                 "server on core 0, load generator and clients on core 1".into()
             } else {
-                "none (taskset missing or one core)".into()
+                "none (--no-pin, taskset missing, or one core)".into()
             },
         ),
         ("RLIMIT_NOFILE".into(), nofile.to_string()),
@@ -657,7 +665,8 @@ fn measure_memory(cmd: &ServerCmd, count: usize, core: Option<usize>) -> Run {
     };
     let pid = server.pid();
     let before = rss::rss_kib(pid);
-    let measured = loadgen::with_idle_connections(server.addr, count, 200, |_| rss::rss_kib(pid));
+    let measured =
+        loadgen::with_idle_connections(server.addr, count, IDLE_BATCH, |_| rss::rss_kib(pid));
     let (idle, after) = match measured {
         Ok(m) => m,
         Err(e) => return Run::failed(e),
@@ -668,8 +677,10 @@ fn measure_memory(cmd: &ServerCmd, count: usize, core: Option<usize>) -> Run {
     let mut errors = 0;
     let per_conn = after.saturating_sub(before) as f64 * 1024.0 / idle.opened.max(1) as f64;
     let mut note = format!(
-        "{} connections open; RSS {before} KiB before, {after} KiB with them: {per_conn:.0} bytes each",
-        idle.opened
+        "{} connections open (in {:.1}s); RSS {before} KiB before, {after} KiB with them: \
+         {per_conn:.0} bytes each",
+        idle.opened,
+        idle.opening.as_secs_f64()
     );
     if idle.opened < count {
         errors += 1;

@@ -1,0 +1,190 @@
+//! The `cohttp-server` binary against `curl`, over loopback: listing, file, range, 304,
+//! traversal attempts, `-q`, graceful stop on SIGTERM, and the TLS options' state.
+//! Each test skips with a notice when curl is not installed.
+
+mod tools_support;
+
+use std::process::Command;
+
+use tools_support::*;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_cohttp-server");
+
+/// A document root `<tmp>/root` with files, and `<tmp>/secret.txt` outside it.
+fn site(name: &str) -> std::path::PathBuf {
+    let base = temp_dir(name);
+    let root = base.join("root");
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    std::fs::write(root.join("hello.txt"), "abcdefghijklmnopqrstuvwxyz").unwrap();
+    std::fs::write(root.join("docs/a & b.html"), "<p>doc</p>").unwrap();
+    std::fs::write(base.join("secret.txt"), "TOP-SECRET").unwrap();
+    base
+}
+
+fn server(root: &std::path::Path, extra: &[&str]) -> Tool {
+    let mut args = vec![path_str(root), "--port", "0"];
+    args.extend_from_slice(extra);
+    Tool::start(SERVER, &args)
+}
+
+#[test]
+fn curl_gets_the_listing_and_a_file() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("listing");
+    let srv = server(&base.join("root"), &[]);
+    let (code, listing) = curl_status(&[&format!("{}/", srv.base())]);
+    assert_eq!(code, 200);
+    assert!(
+        listing.contains("<a href=\"hello.txt\">hello.txt</a>"),
+        "{listing}"
+    );
+    assert!(listing.contains("<a href=\"docs/\">docs/</a>"), "{listing}");
+    let (code, body) = curl_status(&[&format!("{}/hello.txt", srv.base())]);
+    assert_eq!((code, body.as_str()), (200, "abcdefghijklmnopqrstuvwxyz"));
+    let (code, doc) = curl_status(&["-L", &format!("{}/docs", srv.base())]);
+    assert_eq!(code, 200);
+    assert!(
+        doc.contains("a%20%26%20b.html\">a &amp; b.html</a>"),
+        "{doc}"
+    );
+    let (code, body) = curl_status(&[&format!("{}/docs/a%20%26%20b.html", srv.base())]);
+    assert_eq!((code, body.as_str()), (200, "<p>doc</p>"));
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn curl_range_requests_get_206_and_416() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("range");
+    let srv = server(&base.join("root"), &[]);
+    let url = format!("{}/hello.txt", srv.base());
+    assert_eq!(curl_status(&["-r", "2-5", &url]), (206, "cdef".to_string()));
+    assert_eq!(curl_status(&["-r", "-3", &url]), (206, "xyz".to_string()));
+    let head = curl(&["-r", "100-", "-D", "-", "-o", "/dev/null", &url]);
+    let head = String::from_utf8_lossy(&head.stdout).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 416"), "{head}");
+    assert!(head.contains("content-range: bytes */26"), "{head}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn curl_conditional_get_gets_304() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("conditional");
+    let srv = server(&base.join("root"), &[]);
+    let url = format!("{}/hello.txt", srv.base());
+    let head = curl(&["-I", &url]);
+    let head = String::from_utf8_lossy(&head.stdout).into_owned();
+    let field = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            })
+            .unwrap_or_else(|| panic!("no {name} in {head}"))
+    };
+    let etag = field("etag");
+    let modified = field("last-modified");
+    let (code, body) = curl_status(&["-H", &format!("If-None-Match: {etag}"), &url]);
+    assert_eq!((code, body.as_str()), (304, ""));
+    let (code, _) = curl_status(&["-H", &format!("If-Modified-Since: {modified}"), &url]);
+    assert_eq!(code, 304);
+    let (code, _) = curl_status(&["-H", "If-None-Match: \"stale\"", &url]);
+    assert_eq!(code, 200);
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn curl_traversal_attempts_are_refused() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("traversal");
+    let srv = server(&base.join("root"), &[]);
+    for attack in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/docs/../../secret.txt",
+        "/..%5csecret.txt",
+        "/.%2e/secret.txt",
+    ] {
+        let (code, body) = curl_status(&["--path-as-is", &format!("{}{attack}", srv.base())]);
+        assert!(
+            code == 403 || code == 404 || code == 400,
+            "{attack}: {code}"
+        );
+        assert!(!body.contains("TOP-SECRET"), "{attack} leaked the secret");
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(base.join("secret.txt"), base.join("root/link.txt")).unwrap();
+        let (code, body) = curl_status(&[&format!("{}/link.txt", srv.base())]);
+        assert_eq!(code, 403);
+        assert!(!body.contains("TOP-SECRET"));
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn access_log_on_stderr_quiet_with_q_and_graceful_stop_on_sigterm() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("log");
+    let root = base.join("root");
+    let loud = server(&root, &[]);
+    curl_status(&[&format!("{}/hello.txt", loud.base())]);
+    let (ok, err) = loud.terminate();
+    assert!(ok, "exit status after SIGTERM; stderr: {err}");
+    assert!(err.contains("\"GET /hello.txt HTTP/1.1\" 200 26"), "{err}");
+    let quiet = server(&root, &["-q"]);
+    curl_status(&[&format!("{}/hello.txt", quiet.base())]);
+    let (ok, err) = quiet.terminate();
+    assert!(ok);
+    assert!(!err.contains("GET /hello.txt"), "{err}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn tls_options_fail_with_a_clear_message_until_tls_serving_lands() {
+    let out = Command::new(SERVER)
+        .args([
+            ".",
+            "--port",
+            "0",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--tls-cert/--tls-key are not available yet"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_with_usage() {
+    let out = Command::new(SERVER).args(["--port", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: cohttp-server"));
+    let out = Command::new(SERVER)
+        .arg("/nonexistent/docroot")
+        .args(["--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/docroot"));
+}
