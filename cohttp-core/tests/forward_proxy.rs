@@ -293,3 +293,32 @@ fn idle_tunnels_are_closed_after_the_idle_timeout() {
     assert!(rest.is_empty());
     assert_eq!(elapsed, Duration::from_secs(10));
 }
+
+#[test]
+fn an_upstream_that_does_not_answer_in_time_gets_504() {
+    let sim = Sim::new(18);
+    let rt = sim.runtime();
+    let slow = Addr::Tcp(tcp(&sim, "slow.test", 80));
+    let handler = |_: ConnInfo, _: Request<()>, _: Body| async move {
+        std::future::pending::<()>().await;
+        Ok::<_, Error>(respond(StatusCode::OK, HeaderMap::new(), "late"))
+    };
+    {
+        let rt = rt.clone();
+        sim.spawn(async move {
+            let _ = serve(&rt, slow, handler, config(), std::future::pending()).await;
+        });
+    }
+    sim.run_until_idle();
+    let proxy = ForwardProxy::new(&rt).response_timeout(Duration::from_secs(5));
+    let server = TestServer::start(&sim, "proxy", proxy, config());
+    let start = sim.elapsed();
+    let r = ask(
+        &sim,
+        &server,
+        "GET http://slow.test/ HTTP/1.1\r\nHost: slow.test\r\n\r\n",
+        &Method::GET,
+    );
+    assert_eq!(r.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(sim.elapsed() - start, Duration::from_secs(5));
+}

@@ -7,7 +7,8 @@
 //! - [`Client`]: `get`, `post`, ..., `callv`, with timeouts;
 //! - caches: [`NoCache`] (a connection per request), [`Cache`] (kept per endpoint, with
 //!   [`CacheConfig`]), [`Tunnel`] (`CONNECT` through a proxy), [`Proxy`] (routing by
-//!   [`ProxyConfig`] and [`NoProxy`]); automatic retries by [`RetryPolicy`].
+//!   [`ProxyConfig`] and [`NoProxy`]); automatic retries by [`RetryPolicy`];
+//! - [`Redirect`]: the rules for following redirects (RFC 9110 §15.4).
 //!
 //! Error semantics (retry, closed, ...) follow `DESIGN.md`: every call resolves exactly once,
 //! with a response or a typed [`Error`](crate::Error).
@@ -27,6 +28,7 @@ mod pool;
 mod proxy;
 mod proxy_config;
 mod reader;
+mod redirect;
 mod retry;
 mod target;
 mod timeouts;
@@ -43,6 +45,7 @@ pub use no_cache::NoCache;
 pub use no_proxy::NoProxy;
 pub use proxy::{Proxy, ProxyRoute};
 pub use proxy_config::{ProxyConfig, ProxyServer, DEFAULT_PROXY_PORT};
+pub use redirect::{is_redirect, resolve_reference, Redirect, DEFAULT_REDIRECT_LIMIT};
 pub use retry::{is_idempotent, retry_call, RetryPolicy};
 pub use target::TargetForm;
 pub use timeouts::Timeouts;

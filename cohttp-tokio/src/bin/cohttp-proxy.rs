@@ -86,7 +86,7 @@ fn main() -> ExitCode {
             log::warn!("listening on {a}, beyond loopback: this is an open proxy");
         }
     }
-    common::run("cohttp-proxy", addr, |rt| {
+    common::run("cohttp-proxy", addr, common::config(), |rt| {
         Ok(AccessLog::new(ForwardProxy::new(rt)))
     })
 }

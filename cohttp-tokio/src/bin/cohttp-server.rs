@@ -108,7 +108,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    common::run("cohttp-server", addr, |rt| {
+    common::run("cohttp-server", addr, common::config(), |rt| {
         let files = FileServer::new(rt, &args.docroot)
             .map_err(|e| e.to_string())?
             .index(args.index.as_deref());

@@ -77,10 +77,16 @@ pub fn port(v: &str) -> Result<u16, String> {
     v.parse().map_err(|_| format!("bad port {v:?}"))
 }
 
-/// Runs `make()`'s handler on `addr` on a multi-threaded tokio runtime until SIGINT or
-/// SIGTERM, then shuts down gracefully (5 s for requests in flight). Prints
-/// `listening on ADDR` on stdout once ready.
-pub fn run<H, F>(tool: &str, addr: Addr, make: F) -> ExitCode
+/// The server configuration of the tools: the defaults, with 5 s for requests in
+/// flight at a graceful shutdown.
+pub fn config() -> ServerConfig {
+    ServerConfig::default().graceful_timeout(Duration::from_secs(5))
+}
+
+/// Runs `make()`'s handler on `addr` with `config` on a multi-threaded tokio runtime
+/// until SIGINT or SIGTERM, then shuts down gracefully. Prints `listening on ADDR` on
+/// stdout once ready.
+pub fn run<H, F>(tool: &str, addr: Addr, config: ServerConfig, make: F) -> ExitCode
 where
     H: Handler,
     F: FnOnce(&cohttp_core::Runtime) -> Result<H, String>,
@@ -116,7 +122,6 @@ where
             Err(e) => println!("listening (address unknown: {e})"),
         }
         let _ = std::io::stdout().flush();
-        let config = ServerConfig::default().graceful_timeout(Duration::from_secs(5));
         serve_listener(
             &rt,
             listener,
