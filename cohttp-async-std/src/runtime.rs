@@ -16,7 +16,7 @@ use std::time::Instant;
 use async_std::io::{Read as AsyncRead, Write as AsyncWrite};
 use async_std::net::{TcpListener, TcpStream};
 use cohttp_core::runtime::{
-    Addr, BoxFuture, BoxTransport, Listener, Net, Runtime, Sleep, Spawn, Timer,
+    Addr, BoxFuture, BoxTransport, FnListener, Listener, Net, Runtime, Sleep, Spawn, Timer,
 };
 
 /// The cohttp [`Runtime`] on async-std.
@@ -161,12 +161,12 @@ impl Net for AsyncStdNet {
             match addr {
                 Addr::Tcp(a) => {
                     let l = TcpListener::bind(a).await?;
-                    Ok(Box::new(Acceptor::tcp(l)?) as Box<dyn Listener>)
+                    Ok(Box::new(tcp_listener(l)?) as Box<dyn Listener>)
                 }
                 #[cfg(unix)]
                 Addr::Unix(path) => {
                     let l = async_std::os::unix::net::UnixListener::bind(&path).await?;
-                    Ok(Box::new(Acceptor::unix(l, path)) as Box<dyn Listener>)
+                    Ok(Box::new(unix_listener(l, path)) as Box<dyn Listener>)
                 }
                 _ => Err(io::ErrorKind::Unsupported.into()),
             }
@@ -174,64 +174,30 @@ impl Net for AsyncStdNet {
     }
 }
 
-type Accepted = io::Result<(BoxTransport, Addr)>;
-
-/// A listener, polled through one boxed `accept` future at a time (async-std offers
-/// `accept` as an `async fn` only).
-struct Acceptor {
-    accept: Box<dyn Fn() -> BoxFuture<'static, Accepted> + Send>,
-    pending: Option<BoxFuture<'static, Accepted>>,
-    local: Addr,
-}
-
-impl Acceptor {
-    fn tcp(l: TcpListener) -> io::Result<Acceptor> {
-        let local = Addr::Tcp(l.local_addr()?);
-        let l = std::sync::Arc::new(l);
-        Ok(Acceptor {
-            accept: Box::new(move || {
-                let l = l.clone();
-                Box::pin(async move {
-                    let (s, peer) = l.accept().await?;
-                    Ok((boxed_tcp(s)?, Addr::Tcp(peer)))
-                })
-            }),
-            pending: None,
-            local,
+/// A listener over the runtime's `async fn accept`.
+fn tcp_listener(l: TcpListener) -> io::Result<FnListener> {
+    let local = Addr::Tcp(l.local_addr()?);
+    let l = std::sync::Arc::new(l);
+    Ok(FnListener::new(local, move || {
+        let l = l.clone();
+        Box::pin(async move {
+            let (s, peer) = l.accept().await?;
+            Ok((boxed_tcp(s)?, Addr::Tcp(peer)))
         })
-    }
-
-    #[cfg(unix)]
-    fn unix(l: async_std::os::unix::net::UnixListener, path: PathBuf) -> Acceptor {
-        let l = std::sync::Arc::new(l);
-        Acceptor {
-            accept: Box::new(move || {
-                let l = l.clone();
-                Box::pin(async move {
-                    let (s, peer) = l.accept().await?;
-                    let path = peer.as_pathname().map(PathBuf::from).unwrap_or_default();
-                    Ok((Box::new(HalfClose(s)) as BoxTransport, Addr::Unix(path)))
-                })
-            }),
-            pending: None,
-            local: Addr::Unix(path),
-        }
-    }
+    }))
 }
 
-impl Listener for Acceptor {
-    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Accepted> {
-        let fut = self.pending.get_or_insert_with(|| (self.accept)());
-        let r = fut.as_mut().poll(cx);
-        if r.is_ready() {
-            self.pending = None;
-        }
-        r
-    }
-
-    fn local_addr(&self) -> io::Result<Addr> {
-        Ok(self.local.clone())
-    }
+#[cfg(unix)]
+fn unix_listener(l: async_std::os::unix::net::UnixListener, path: PathBuf) -> FnListener {
+    let l = std::sync::Arc::new(l);
+    FnListener::new(Addr::Unix(path), move || {
+        let l = l.clone();
+        Box::pin(async move {
+            let (s, peer) = l.accept().await?;
+            let path = peer.as_pathname().map(PathBuf::from).unwrap_or_default();
+            Ok((Box::new(HalfClose(s)) as BoxTransport, Addr::Unix(path)))
+        })
+    })
 }
 
 /// The clock and `async-io` timers.

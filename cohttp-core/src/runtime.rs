@@ -137,6 +137,56 @@ impl dyn Listener {
     }
 }
 
+/// What one accept yields: the stream and the peer's address.
+pub type Accepted = io::Result<(BoxTransport, Addr)>;
+
+/// A [`Listener`] for runtimes whose `accept` is an `async fn` (async-std, smol): it
+/// polls one boxed accept future at a time, made by `accept` when the previous one is
+/// done.
+///
+/// ```
+/// use cohttp_core::runtime::{Addr, FnListener, Listener};
+///
+/// let l = FnListener::new(Addr::Named("never".into()), || {
+///     Box::pin(std::future::pending())
+/// });
+/// assert_eq!(l.local_addr().unwrap(), Addr::Named("never".into()));
+/// ```
+pub struct FnListener {
+    local: Addr,
+    accept: Box<dyn Fn() -> BoxFuture<'static, Accepted> + Send>,
+    pending: Option<BoxFuture<'static, Accepted>>,
+}
+
+impl FnListener {
+    /// A listener bound to `local` whose accepts come from `accept`.
+    pub fn new(
+        local: Addr,
+        accept: impl Fn() -> BoxFuture<'static, Accepted> + Send + 'static,
+    ) -> FnListener {
+        FnListener {
+            local,
+            accept: Box::new(accept),
+            pending: None,
+        }
+    }
+}
+
+impl Listener for FnListener {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Accepted> {
+        let fut = self.pending.get_or_insert_with(|| (self.accept)());
+        let r = fut.as_mut().poll(cx);
+        if r.is_ready() {
+            self.pending = None;
+        }
+        r
+    }
+
+    fn local_addr(&self) -> io::Result<Addr> {
+        Ok(self.local.clone())
+    }
+}
+
 /// How to reach and accept peers. Implemented once per runtime.
 ///
 /// Methods take plain addresses; host overrides, trying every resolved address and TLS

@@ -163,3 +163,27 @@ fn client_head_and_total_timeouts_fail_with_timeout() {
     });
     assert!(sim.elapsed() >= Duration::from_secs(12));
 }
+
+#[test]
+fn call_after_a_failed_connect_gets_the_connect_error() {
+    let sim = cohttp_mock::Sim::new(3);
+    let rt = sim.runtime();
+    sim.block_on(async move {
+        let conn = cohttp_core::client::Connection::create(
+            &rt,
+            cohttp_core::runtime::Endpoint::Named("nobody-listens".into()),
+            cohttp_core::client::ConnectionConfig::new(),
+        );
+        assert!(conn.ready().await.is_err());
+        let req = http::Request::get("http://x/")
+            .body(cohttp_core::Body::empty())
+            .unwrap();
+        let e = conn.call(req).await.unwrap_err();
+        assert!(!e.is_retry(), "late call got {e}");
+        assert!(
+            e.to_string()
+                .starts_with("could not connect to mem:nobody-listens"),
+            "{e}"
+        );
+    });
+}

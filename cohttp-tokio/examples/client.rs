@@ -3,30 +3,8 @@
 //!
 //! `cargo run --release -p cohttp-tokio --example client -- URL...`
 
-use std::process::ExitCode;
-
-use cohttp_core::testkit::demo::fetch_all;
-
 #[tokio::main]
-async fn main() -> ExitCode {
-    let urls: Vec<String> = std::env::args().skip(1).collect();
-    if urls.is_empty() {
-        eprintln!("usage: client URL...");
-        return ExitCode::from(2);
-    }
-    let mut ok = true;
-    for f in fetch_all(cohttp_tokio::runtime(), urls).await {
-        match f.outcome {
-            Ok((status, len)) => println!("{} {} {len}", f.url, status.as_u16()),
-            Err(e) => {
-                ok = false;
-                println!("{} error: {e}", f.url);
-            }
-        }
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+async fn main() -> std::process::ExitCode {
+    let urls = std::env::args().skip(1).collect();
+    cohttp_core::testkit::demo::client_main(cohttp_tokio::runtime(), urls).await
 }

@@ -4,8 +4,7 @@
 //! prints `listening on ADDR` once ready and shuts down gracefully on SIGINT/SIGTERM.
 //! `COHTTP_WORKERS=N` sets the number of worker threads (default: one per core).
 
-use cohttp_core::server::{serve_listener, ServerConfig};
-use cohttp_core::testkit::demo::{Demo, ServerArgs};
+use cohttp_core::testkit::demo::{server_main, ServerArgs};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -23,41 +22,15 @@ fn main() -> ExitCode {
     {
         builder.worker_threads(n);
     }
-    let tokio_rt = match builder.enable_all().build() {
-        Ok(rt) => rt,
+    match builder.enable_all().build() {
+        Ok(rt) => rt.block_on(server_main(
+            cohttp_tokio::runtime(),
+            args,
+            cohttp_tokio::shutdown_signal(),
+        )),
         Err(e) => {
             eprintln!("server: could not start tokio: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    tokio_rt.block_on(async {
-        let rt = cohttp_tokio::runtime();
-        let addr = match args.addr() {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("server: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        let listener = match rt.listen(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("server: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        match listener.local_addr() {
-            Ok(a) => println!("listening on {a}"),
-            Err(e) => println!("listening (address unknown: {e})"),
-        }
-        serve_listener(
-            &rt,
-            listener,
-            Demo,
-            ServerConfig::default(),
-            cohttp_tokio::shutdown_signal(),
-        )
-        .await;
-        ExitCode::SUCCESS
-    })
+    }
 }

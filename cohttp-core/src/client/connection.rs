@@ -101,6 +101,8 @@ pub(crate) struct State {
     task_wakers: Vec<Waker>,
     handles: usize,
     failure: Option<Error>,
+    /// The failure every request shares (a connect error, say), for late callers.
+    failed_with: Option<Error>,
 }
 
 impl State {
@@ -173,6 +175,9 @@ impl Shared {
             }
             s.phase = Phase::Ended;
             s.writes_done = true;
+            if let End::Failed(e) = &end {
+                s.failed_with = Some(e.duplicate());
+            }
             s.failure = Some(match &end {
                 End::Failed(e) => e.duplicate(),
                 End::HeadTimeout => Error::timeout(),
@@ -402,6 +407,7 @@ impl Connection {
                 task_wakers: Vec::new(),
                 handles: 0,
                 failure: None,
+                failed_with: None,
             }),
         })
     }
@@ -568,9 +574,15 @@ impl Connection {
                     s.bump();
                 }
                 _ => {
-                    let _ = tx.send(Err(
-                        Error::retry(false).with_context("connection no longer takes requests")
-                    ));
+                    // A connection that failed (could not connect, say) tells late
+                    // callers why; one that ended in order asks for a new connection.
+                    let e = match &s.failed_with {
+                        Some(e) => e.duplicate(),
+                        None => {
+                            Error::retry(false).with_context("connection no longer takes requests")
+                        }
+                    };
+                    let _ = tx.send(Err(e));
                 }
             }
         }

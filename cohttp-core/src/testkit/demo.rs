@@ -287,3 +287,64 @@ async fn count(mut body: Body) -> Result<u64> {
     }
     Ok(n)
 }
+
+/// The example server's body once its runtime is up: listens where `args` says, prints
+/// `listening on ADDR`, serves [`Demo`] until `stop`, then shuts down gracefully.
+/// Returns the process exit code (2 for bad arguments, 1 when it cannot listen).
+pub async fn server_main(
+    rt: Runtime,
+    args: ServerArgs,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::process::ExitCode {
+    let addr = match args.addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("server: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let listener = match rt.listen(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(a) => println!("listening on {a}"),
+        Err(e) => println!("listening (address unknown: {e})"),
+    }
+    crate::server::serve_listener(
+        &rt,
+        listener,
+        Demo,
+        crate::server::ServerConfig::default(),
+        stop,
+    )
+    .await;
+    std::process::ExitCode::SUCCESS
+}
+
+/// The example client's body: fetches `urls` ([`fetch_all`]) and prints `URL STATUS
+/// LENGTH` per line, or `URL error: ...`. Exit code 1 if any failed, 2 without URLs.
+pub async fn client_main(rt: Runtime, urls: Vec<String>) -> std::process::ExitCode {
+    if urls.is_empty() {
+        eprintln!("usage: client URL...");
+        return std::process::ExitCode::from(2);
+    }
+    let mut ok = true;
+    for f in fetch_all(rt, urls).await {
+        match f.outcome {
+            Ok((status, len)) => println!("{} {} {len}", f.url, status.as_u16()),
+            Err(e) => {
+                ok = false;
+                println!("{} error: {e}", f.url);
+            }
+        }
+    }
+    if ok {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}
