@@ -1,7 +1,7 @@
 //! Developer tasks for cohttp, run as `cargo xtask <task>`.
 //!
 //! - `ci`: what CI runs: format check, clippy with warnings denied, rustdoc with
-//!   warnings denied, and the README's test command.
+//!   warnings denied, the README's test command, then `examples`.
 //! - `examples`: each backend's example server checked from outside (curl, raw
 //!   pipelining, load with zero errors, memory after warm-up, graceful exit).
 //! - `bench`: our server and client against hyper's (see `bench/mod.rs` and `BENCHMARKS.md`);
@@ -50,6 +50,7 @@ fn ci() -> bool {
             &[("RUSTDOCFLAGS", "-D warnings")],
         )
         && run(TEST, &[])
+        && examples::main(&[])
 }
 
 fn main() -> ExitCode {
