@@ -198,6 +198,9 @@ pub enum TlsFailure {
     /// A TLS setting could not be built: unreadable PEM, no certificate, a key that does
     /// not match the certificate, an empty root store.
     Config,
+    /// TLS was needed (an `https` URI, a TLS server) but this build has no TLS: the
+    /// `tls` feature of `cohttp-core` is off.
+    Unavailable,
 }
 
 impl fmt::Display for TlsFailure {
@@ -211,6 +214,7 @@ impl fmt::Display for TlsFailure {
             TlsFailure::Handshake => "handshake failed",
             TlsFailure::InvalidServerName => "invalid server name",
             TlsFailure::Config => "invalid TLS configuration",
+            TlsFailure::Unavailable => "not available in this build (feature `tls` is off)",
         })
     }
 }

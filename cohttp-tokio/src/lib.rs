@@ -24,5 +24,9 @@ mod serve;
 
 pub use cohttp_core as core;
 pub use cohttp_core::client::Client;
+/// TLS (`https` for the client, `ServerConfig::tls` for the server): `cohttp-core`'s
+/// rustls support, behind this crate's `tls` feature (on by default).
+#[cfg(feature = "tls")]
+pub use cohttp_core::tls;
 pub use runtime::{runtime, runtime_on, try_runtime};
 pub use serve::{client, serve, shutdown_signal};

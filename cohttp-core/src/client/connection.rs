@@ -21,8 +21,8 @@ use futures_channel::oneshot;
 use futures_util::io::AsyncReadExt;
 
 use crate::body::Body;
-use crate::error::{Error, Malformed, Result};
-use crate::runtime::{BoxFuture, BoxTransport, Endpoint, Runtime};
+use crate::error::{Error, ErrorKind, Malformed, Result, TlsFailure};
+use crate::runtime::{BoxFuture, BoxTransport, Ctx, Endpoint, Runtime};
 
 use super::call::Call;
 use super::config::ConnectionConfig;
@@ -322,7 +322,36 @@ impl Drop for Pending {
 /// What a connection is made to reach.
 enum Target {
     Endpoint(Endpoint),
-    Uri { host: String, port: u16 },
+    /// A URI's host and port; `tls` for `https` (and `wss`), verified as `host`.
+    Uri {
+        host: String,
+        port: u16,
+        tls: bool,
+    },
+}
+
+/// Whether requests to `uri` run over TLS: its scheme is `https` or `wss`.
+pub(crate) fn uses_tls(uri: &http::Uri) -> bool {
+    uri.scheme_str()
+        .is_some_and(|s| s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("wss"))
+}
+
+/// The error for a TLS destination in a build without the `tls` feature.
+pub(crate) fn tls_unavailable(what: impl fmt::Display) -> Error {
+    Error::new(ErrorKind::Tls(TlsFailure::Unavailable))
+        .with_context(format!("cannot reach {what} over TLS"))
+}
+
+/// Runs the client TLS handshake over `stream` with the settings of `ctx`
+/// (`Ctx::tls_client`), verifying the server as `server_name` (sent as SNI).
+async fn secure(stream: BoxTransport, server_name: &str, ctx: &Ctx) -> Result<BoxTransport> {
+    #[cfg(feature = "tls")]
+    return crate::tls::connect(stream, server_name, ctx.tls_client()).await;
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = (stream, ctx);
+        Err(tls_unavailable(server_name))
+    }
 }
 
 /// One HTTP/1.1 client connection, possibly pipelined. See the module docs and
@@ -414,7 +443,7 @@ impl Connection {
 
     fn create_target(rt: &Runtime, target: Target, config: ConnectionConfig) -> Connection {
         let host = match &target {
-            Target::Endpoint(Endpoint::Tcp { host, port, .. }) | Target::Uri { host, port } => {
+            Target::Endpoint(Endpoint::Tcp { host, port, .. }) | Target::Uri { host, port, .. } => {
                 if *port == 80 {
                     host.clone()
                 } else if host.contains(':') && !host.starts_with('[') {
@@ -431,12 +460,20 @@ impl Connection {
         let task = async move {
             let rt = shared.rt.clone();
             let ctx = shared.config.ctx.clone();
+            // Resolving, connecting and the TLS handshake share the connect timeout.
             let connecting = async {
-                let endpoint = match target {
-                    Target::Endpoint(e) => e,
-                    Target::Uri { host, port } => rt.resolve(&ctx, &host, port).await?,
+                let (endpoint, tls_name) = match target {
+                    Target::Endpoint(e) => (e, None),
+                    Target::Uri { host, port, tls } => {
+                        let endpoint = rt.resolve(&ctx, &host, port).await?;
+                        (endpoint, tls.then_some(host))
+                    }
                 };
-                rt.connect(&ctx, &endpoint).await
+                let stream = rt.connect(&ctx, &endpoint).await?;
+                match tls_name {
+                    Some(name) => secure(stream, &name, &ctx).await,
+                    None => Ok(stream),
+                }
             };
             let result = match shared.config.connect_timeout {
                 Some(d) => match rt.timeout(d, connecting).await {
@@ -463,7 +500,16 @@ impl Connection {
 
     /// A handle at once; resolves the URI's host (through [`Runtime::resolve`], honouring the
     /// config's [`Ctx`](crate::runtime::Ctx) overrides) and connects in the background.
-    /// Fails only when the URI has no host.
+    ///
+    /// An `https` (or `wss`) URI connects with TLS (port 443 unless the URI says
+    /// otherwise): the URI's host is sent as SNI and the server's certificate is verified
+    /// against it with the context's TLS settings (`Ctx::tls_client`); the handshake
+    /// counts in the connect timeout, and its failure (an untrusted certificate, say) is
+    /// the connect error every queued request gets, of kind
+    /// [`ErrorKind::Tls`](crate::ErrorKind::Tls).
+    ///
+    /// Fails at once when the URI has no host, or is `https` in a build without the `tls`
+    /// feature ([`TlsFailure::Unavailable`]).
     pub fn create_uri(
         rt: &Runtime,
         uri: &http::Uri,
@@ -472,9 +518,14 @@ impl Connection {
         let host = uri.host().ok_or_else(|| {
             Error::malformed(Malformed::InvalidUri).with_context(format!("no host in {uri}"))
         })?;
+        let tls = uses_tls(uri);
+        if tls && cfg!(not(feature = "tls")) {
+            return Err(tls_unavailable(uri));
+        }
         let target = Target::Uri {
             host: host.to_string(),
             port: port_of(uri),
+            tls,
         };
         let mut config = config;
         if config.host.is_none() {

@@ -87,12 +87,14 @@ pub enum ProxyRoute {
 
 impl Proxy {
     /// Routes by `config`; every cache it makes has the options of `cache` (whose own
-    /// `proxy` is ignored).
+    /// `proxy` is ignored). `https` through a tunnel carries this crate's TLS to the
+    /// origin, with the settings of `cache`'s context (see [`Tunnel`]).
     pub fn new(rt: &Runtime, config: ProxyConfig, cache: CacheConfig) -> Proxy {
         Proxy::build(rt, config, cache, None)
     }
 
-    /// Like [`new`](Proxy::new), with TLS for `https` inside tunnels (see [`TunnelTls`]).
+    /// Like [`new`](Proxy::new), with `tls` for `https` inside tunnels instead of this
+    /// crate's own (see [`TunnelTls`]).
     pub fn with_tls(
         rt: &Runtime,
         config: ProxyConfig,

@@ -13,9 +13,15 @@
 //!
 //! # TLS
 //!
-//! `https` destinations need TLS inside the tunnel. TLS is not in this crate yet: it
-//! plugs in through [`TunnelTls`], which wraps the tunnelled stream before the first
-//! request. Without one, an `https` request through a tunnel fails with a usage error
+//! `https` (and `wss`) destinations get TLS inside the tunnel, end to end with the
+//! origin: the proxy only relays encrypted bytes. The handshake runs through
+//! [`TunnelTls`], which wraps the tunnelled stream before the first request. By default
+//! (feature `tls`) that is this crate's TLS with the settings of the connection
+//! configuration's context (`Ctx::tls_client`), the destination's host as SNI;
+//! [`Tunnel::with_tls`] plugs in another. Opening the tunnel and the handshake share
+//! the connect timeout. Without TLS (the `tls` feature off and no [`TunnelTls`] given),
+//! an `https` request through a tunnel fails with
+//! [`TlsFailure::Unavailable`](crate::TlsFailure::Unavailable) before anything is sent,
 //! rather than going out in clear text; other schemes ride the tunnel as they are.
 //!
 //! ```no_run
@@ -40,7 +46,7 @@ use http::{Method, Request, Response, Version};
 use super::cache::CacheConfig;
 use super::call::Call;
 use super::config::ConnectionConfig;
-use super::connection::Connection;
+use super::connection::{tls_unavailable, Connection};
 use super::pool::{Connector, Key, Pool};
 use super::proxy_config::ProxyServer;
 use super::retry::{retry_call, RetryPolicy};
@@ -100,33 +106,32 @@ impl Connector for Connect {
         let tls = self.tls.clone();
         let timeout = self.to_proxy.get_connect_timeout();
         let ctx = self.to_proxy.get_ctx().clone();
+        let secure = matches!(key.scheme.as_str(), "https" | "wss");
         Box::pin(async move {
-            if key.scheme == "https" && tls.is_none() {
-                return Err(Error::usage(format!(
-                    "{key} through a tunnel needs TLS, which is not available in this build"
-                )));
-            }
+            let tls = match (secure, tls) {
+                (true, None) => return Err(tls_unavailable(&key)),
+                (true, Some(tls)) => Some(tls),
+                (false, _) => None,
+            };
+            // Opening the tunnel and the TLS handshake share the connect timeout.
             let open = async {
                 let endpoint = rt.resolve(&ctx, proxy.host(), proxy.port()).await?;
                 let mut stream = rt.connect(&ctx, &endpoint).await?;
                 let buffered = handshake(&mut stream, &key, &headers).await?;
-                Ok::<_, Error>((stream, buffered))
+                let Some(tls) = tls else {
+                    return Ok::<_, Error>((stream, buffered));
+                };
+                if !buffered.is_empty() {
+                    // TLS starts with the client's hello: bytes before it are not TLS.
+                    return Err(Error::malformed(Malformed::UnexpectedResponse)
+                        .with_context("proxy sent bytes after its CONNECT answer"));
+                }
+                let host = key.host.trim_start_matches('[').trim_end_matches(']');
+                Ok((tls.wrap(host, stream).await?, buffered))
             };
             let (stream, buffered) = match timeout {
                 Some(d) => rt.timeout(d, open).await.and_then(|r| r)?,
                 None => open.await?,
-            };
-            let stream = match (&tls, key.scheme.as_str()) {
-                (Some(tls), "https") => {
-                    let host = key.host.trim_start_matches('[').trim_end_matches(']');
-                    if !buffered.is_empty() {
-                        // TLS starts with the client's hello: bytes before it are not TLS.
-                        return Err(Error::malformed(Malformed::UnexpectedResponse)
-                            .with_context("proxy sent bytes after its CONNECT answer"));
-                    }
-                    tls.wrap(host, stream).await?
-                }
-                _ => stream,
             };
             Ok(Connection::from_transport_buffered(
                 &rt, stream, buffered, config,
@@ -190,9 +195,12 @@ async fn handshake(
 
 impl Tunnel {
     /// Tunnels through `proxy`, with `config`'s options (its `proxy` is ignored: the
-    /// tunnel's proxy is `proxy`; its proxy headers go on `CONNECT`).
+    /// tunnel's proxy is `proxy`; its proxy headers go on `CONNECT`). `https` tunnels
+    /// carry this crate's TLS with the settings of `config`'s context (see the module
+    /// docs).
     pub fn new(rt: &Runtime, proxy: ProxyServer, config: CacheConfig) -> Tunnel {
-        Tunnel::build(rt, proxy, config, None)
+        let tls = default_tls(&config);
+        Tunnel::build(rt, proxy, config, tls)
     }
 
     /// Like [`new`](Tunnel::new), wrapping `https` tunnels in TLS with `tls`.
@@ -242,6 +250,30 @@ impl Tunnel {
     async fn send(&self, req: Request<Body>) -> Result<Response<Body>> {
         let key = Key::of(req.uri())?;
         retry_call(self.retry, req, |req| self.pool.call(&key, req)).await
+    }
+}
+
+/// The TLS of `https` tunnels unless another is given: the crate's own, with the
+/// settings of the connection configuration's context.
+pub(crate) fn default_tls(config: &CacheConfig) -> Option<Arc<dyn TunnelTls>> {
+    #[cfg(feature = "tls")]
+    return Some(Arc::new(
+        config.get_connection().get_ctx().tls_client().clone(),
+    ));
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = config;
+        None
+    }
+}
+
+/// This crate's TLS as the tunnel's: [`crate::tls::connect`] with these settings.
+#[cfg(feature = "tls")]
+impl TunnelTls for crate::tls::TlsClient {
+    fn wrap(&self, host: &str, stream: BoxTransport) -> BoxFuture<'static, Result<BoxTransport>> {
+        let tls = self.clone();
+        let host = host.to_string();
+        Box::pin(async move { crate::tls::connect(stream, &host, &tls).await })
     }
 }
 

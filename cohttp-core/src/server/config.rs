@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub(crate) graceful_timeout: Duration,
     pub(crate) date_origin: Option<SystemTime>,
     pub(crate) date_header: bool,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<crate::tls::TlsServer>,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +63,8 @@ impl Default for ServerConfig {
             graceful_timeout: Duration::from_secs(30),
             date_origin: None,
             date_header: true,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -179,6 +183,29 @@ impl ServerConfig {
     pub fn date_header(mut self, on: bool) -> ServerConfig {
         self.date_header = on;
         self
+    }
+
+    /// Serves HTTPS: every accepted connection starts with a TLS handshake with these
+    /// settings (feature `tls`). Default: none, plain HTTP.
+    ///
+    /// The handshake runs in the connection's own task (a slow client never holds up
+    /// the accept loop) and must finish within the
+    /// [`header_read_timeout`](ServerConfig::header_read_timeout); the first request
+    /// head then gets its own. A failed or timed-out handshake closes the connection
+    /// with a `debug` log (clients that go away mid-handshake are routine), and the
+    /// handler never hears of it: neither requests nor
+    /// [`conn_closed`](crate::server::Handler::conn_closed). What the handshake
+    /// negotiated (the SNI name) is in [`ConnInfo::tls`](crate::server::ConnInfo::tls).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: crate::tls::TlsServer) -> ServerConfig {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// The TLS settings, when serving HTTPS.
+    #[cfg(feature = "tls")]
+    pub fn get_tls(&self) -> Option<&crate::tls::TlsServer> {
+        self.tls.as_ref()
     }
 
     /// The wire-format limits.

@@ -800,8 +800,9 @@ fn panic_error(panic: Box<dyn Any + Send>) -> Error {
 }
 
 /// Serves HTTP/1.1 on one accepted transport until it closes, then runs
-/// [`Handler::conn_closed`]. What `serve` runs on each connection; call it directly
-/// to serve streams accepted some other way (a TLS acceptor, an in-memory pipe).
+/// [`Handler::conn_closed`]. What `serve` runs on each connection (the TLS handshake
+/// of `ServerConfig::tls` included); call it directly to serve streams accepted some
+/// other way (an in-memory pipe, say).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -825,6 +826,9 @@ pub async fn serve_connection<H: Handler>(
     handler: Arc<H>,
     config: Arc<ServerConfig>,
 ) {
+    let Some((io, info)) = crate::server::tls::start(&rt, io, info, &config).await else {
+        return;
+    };
     let wall = config.date_origin.unwrap_or_else(SystemTime::now);
     let clock = WallClock::new(wall, rt.now());
     Conn::new(rt, io, info, handler, config, clock, None)

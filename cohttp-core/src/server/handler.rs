@@ -52,6 +52,8 @@ struct ConnInfoInner {
     id: u64,
     peer: Addr,
     local: Option<Addr>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsInfo>,
 }
 
 impl ConnInfo {
@@ -60,8 +62,44 @@ impl ConnInfo {
     /// `serve` numbers its connections from 1 in accept order.
     pub fn new(id: u64, peer: Addr, local: Option<Addr>) -> ConnInfo {
         ConnInfo {
-            inner: Arc::new(ConnInfoInner { id, peer, local }),
+            inner: Arc::new(ConnInfoInner {
+                id,
+                peer,
+                local,
+                #[cfg(feature = "tls")]
+                tls: None,
+            }),
         }
+    }
+
+    /// The same information, for a connection that runs over TLS with what its
+    /// handshake negotiated (feature `tls`).
+    #[cfg(feature = "tls")]
+    pub fn with_tls(self, tls: crate::tls::TlsInfo) -> ConnInfo {
+        let i = &self.inner;
+        ConnInfo {
+            inner: Arc::new(ConnInfoInner {
+                id: i.id,
+                peer: i.peer.clone(),
+                local: i.local.clone(),
+                tls: Some(tls),
+            }),
+        }
+    }
+
+    /// Whether the connection runs over TLS (HTTPS).
+    pub fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.inner.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
+    /// What the TLS handshake negotiated (the SNI name the client asked for, ALPN), for
+    /// a connection over TLS (feature `tls`).
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::tls::TlsInfo> {
+        self.inner.tls.as_ref()
     }
 
     /// The connection's id, unique within one server.
@@ -82,7 +120,11 @@ impl ConnInfo {
 
 impl fmt::Debug for ConnInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "connection {} from {}", self.inner.id, self.inner.peer)
+        write!(f, "connection {} from {}", self.inner.id, self.inner.peer)?;
+        if self.is_tls() {
+            f.write_str(" (TLS)")?;
+        }
+        Ok(())
     }
 }
 

@@ -6,7 +6,8 @@
 //! - [`serve`] / [`serve_listener`]: the accept loop, one task per connection, the
 //!   connection limit and graceful shutdown on a stop future.
 //! - [`serve_connection`]: one connection, for streams accepted some other way.
-//! - [`ServerConfig`]: limits and timeouts, each with a documented default.
+//! - [`ServerConfig`]: limits and timeouts, each with a documented default; HTTPS with
+//!   `ServerConfig::tls` (feature `tls`, the handshake in `tls.rs`).
 //! - Helpers: [`respond`], [`respond_string`], [`respond_error`], [`respond_redirect`],
 //!   [`respond_need_auth`], [`respond_not_found`], [`respond_file`],
 //!   [`resolve_local_file`]; [`http_date`].
@@ -82,6 +83,7 @@ mod respond;
 mod serve;
 mod shared;
 mod shutdown;
+mod tls;
 
 pub use access_log::{access_log_line, AccessLog, ACCESS_LOG_TARGET};
 pub use conditional::{

@@ -7,7 +7,8 @@
 //! listener is dropped (no new connection), idle keep-alive connections close at once,
 //! requests in flight finish (their responses say `Connection: close`), and whatever
 //! is still running at the graceful deadline is dropped. [`Handler::conn_closed`]
-//! runs exactly once for every accepted connection.
+//! runs exactly once for every accepted connection (with TLS, every one whose
+//! handshake succeeded: see [`ServerConfig::tls`](crate::server::ServerConfig)).
 //!
 //! This file is not the per-connection protocol (`conn.rs`).
 
@@ -25,6 +26,7 @@ use crate::server::conn::Conn;
 use crate::server::date::WallClock;
 use crate::server::handler::{ConnInfo, Handler};
 use crate::server::shutdown::{Phase, Shutdown};
+use crate::server::tls;
 
 /// Wait after a failed accept (out of file descriptors, say) before the next one.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -114,17 +116,19 @@ pub async fn serve_listener<H: Handler>(
                 log::trace!("{info:?}: accepted");
                 let active = shutdown.active();
                 let abort = shutdown.watch();
-                let conn = Conn::new(
-                    rt.clone(),
-                    io,
-                    info,
-                    handler.clone(),
-                    config.clone(),
-                    clock,
-                    Some(shutdown.watch()),
-                );
+                let watch = shutdown.watch();
+                let (task_rt, handler, config) = (rt.clone(), handler.clone(), config.clone());
                 rt.spawn(async move {
-                    let mut run = std::pin::pin!(conn.run());
+                    // The TLS handshake, if any, runs here: never in the accept loop.
+                    let run = async move {
+                        let Some((io, info)) = tls::start(&task_rt, io, info, &config).await else {
+                            return;
+                        };
+                        Conn::new(task_rt, io, info, handler, config, clock, Some(watch))
+                            .run()
+                            .await
+                    };
+                    let mut run = std::pin::pin!(run);
                     poll_fn(|cx| {
                         if abort.poll_phase(Phase::Aborting, cx).is_ready() {
                             return Poll::Ready(());

@@ -21,7 +21,8 @@
 //! store through a connection cache, a raw 16-deep pipelined burst, keep-alive, retries
 //! when the server closes, 64 MiB streamed each way, a trickling client, the header
 //! timeout against slowloris, graceful shutdown, Unix sockets) and, with the `tls`
-//! feature, `tls_*` (a TLS echo and a TLS half-close over the backend's TCP).
+//! feature, `tls_*` (a TLS echo and a TLS half-close over the backend's TCP, and an
+//! `https` round trip between this crate's client and its server with TLS).
 
 pub mod demo;
 mod http_cases;

@@ -1,5 +1,6 @@
 //! Conformance cases for TLS (features `testkit` and `tls`): a TLS echo and a TLS
-//! half-close over the backend's real TCP, with [`crate::tls`] on both ends.
+//! half-close over the backend's real TCP, with [`crate::tls`] on both ends, and an
+//! `https` round trip between this crate's server (`ServerConfig::tls`) and client.
 //!
 //! The certificates are embedded PEM constants, made once with `rcgen` 0.13 (the
 //! `Pki` helper of `cohttp-core/tests/tls_support`): a CA named `cohttp test CA 0`
@@ -12,7 +13,11 @@ use std::net::SocketAddr;
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{ensure, Case};
+use crate::body::Body;
+use crate::client::{Cache, CacheConfig, Client, ConnectionConfig};
+use crate::error::Error;
 use crate::runtime::{Addr, Ctx, Endpoint, Runtime};
+use crate::server::{respond_string, serve_listener, ConnInfo, ServerConfig};
 use crate::tls::{Roots, TlsClient, TlsServer};
 
 /// The test CA's certificate (what the client trusts).
@@ -71,6 +76,10 @@ pub(super) fn cases() -> Vec<Case> {
         Case {
             name: "tls_half_close",
             run: |rt| Box::pin(tls_half_close(rt)),
+        },
+        Case {
+            name: "tls_https_round_trip",
+            run: |rt| Box::pin(tls_https_round_trip(rt)),
         },
     ]
 }
@@ -179,4 +188,94 @@ async fn tls_half_close(rt: Runtime) -> Result<(), String> {
         .map_err(|e| format!("read after close: {e}"))?;
     ensure!(answer == "got 7 bytes", "server answered {answer:?}");
     Ok(())
+}
+
+/// Answers `METHOD PATH conn=ID tls=BOOL sni=NAME body=BODY`.
+async fn describe(
+    conn: ConnInfo,
+    req: http::Request<()>,
+    body: Body,
+) -> Result<http::Response<Body>, Error> {
+    let body = body.to_string().await?;
+    let sni = conn
+        .tls()
+        .and_then(|t| t.server_name())
+        .unwrap_or("-")
+        .to_string();
+    Ok(respond_string(
+        http::StatusCode::OK,
+        format!(
+            "{} {} conn={} tls={} sni={sni} body={body}",
+            req.method(),
+            req.uri().path(),
+            conn.id(),
+            conn.is_tls()
+        ),
+    ))
+}
+
+/// Our server with TLS and our client over the backend's TCP: a kept-alive connection
+/// through a cache (GET, POST, GET), then a connection per request without one.
+async fn tls_https_round_trip(rt: Runtime) -> Result<(), String> {
+    let (ctx, server_tls) = settings()?;
+    let (listener, endpoint) = listen(&rt).await?;
+    let port = match &endpoint {
+        Endpoint::Tcp { port, .. } => *port,
+        other => return Err(format!("not a TCP endpoint: {other}")),
+    };
+    let (stop_tx, stop_rx) = futures_channel::oneshot::channel::<()>();
+    let (done_tx, done_rx) = futures_channel::oneshot::channel::<()>();
+    let server_rt = rt.clone();
+    rt.spawn(async move {
+        let stop = async move {
+            let _ = stop_rx.await;
+        };
+        let config = ServerConfig::new().tls(server_tls);
+        serve_listener(&server_rt, listener, describe, config, stop).await;
+        let _ = done_tx.send(());
+    });
+    // `localhost` goes to the listener without a DNS lookup; it is still the SNI name
+    // and the name the certificate is checked against.
+    let ctx = ctx.with_override("localhost", endpoint);
+    let config = ConnectionConfig::new().ctx(ctx);
+    let url = |path: &str| format!("https://localhost:{port}{path}");
+    let err = |e: Error| e.to_string();
+
+    let cache = Cache::new(
+        &rt,
+        CacheConfig::new().parallel(1).connection(config.clone()),
+    );
+    let client = Client::new(&rt).with_cache(cache);
+    let mut answers = Vec::new();
+    for (method, path) in [("GET", "/a"), ("POST", "/b"), ("GET", "/c")] {
+        let resp = match method {
+            "POST" => client.post(url(path).as_str(), "payload").await,
+            _ => client.get(url(path).as_str()).await,
+        }
+        .map_err(err)?;
+        ensure!(resp.status() == 200, "{method} {path}: {}", resp.status());
+        answers.push(resp.into_body().to_string().await.map_err(err)?);
+    }
+    ensure!(
+        answers
+            == [
+                "GET /a conn=1 tls=true sni=localhost body=",
+                "POST /b conn=1 tls=true sni=localhost body=payload",
+                "GET /c conn=1 tls=true sni=localhost body=",
+            ],
+        "kept-alive answers: {answers:?}"
+    );
+
+    let once = Client::new(&rt).connection_config(config);
+    let resp = once.get(url("/d").as_str()).await.map_err(err)?;
+    let answer = resp.into_body().to_string().await.map_err(err)?;
+    ensure!(
+        answer == "GET /d conn=2 tls=true sni=localhost body=",
+        "answer without a cache: {answer:?}"
+    );
+    drop(client);
+    let _ = stop_tx.send(());
+    done_rx
+        .await
+        .map_err(|_| "server task vanished".to_string())
 }

@@ -7,13 +7,15 @@
 //!
 //! - Client: a [`TlsClient`] holds the settings (trusted roots, see [`Roots`]); it
 //!   travels in the [`Ctx`](crate::runtime::Ctx) (`Ctx::with_tls`). For an `https` URI,
-//!   the client calls [`Runtime::connect_tls`](crate::Runtime::connect_tls) with the
-//!   URI's host as the server name. Through a CONNECT tunnel, it opens the tunnel to the
+//!   the client connects and runs [`connect`] with the URI's host as the server name
+//!   (what [`Runtime::connect_tls`](crate::Runtime::connect_tls) does), within its
+//!   connect timeout. Through a CONNECT tunnel, it opens the tunnel to the
 //!   proxy, reads the `2xx`, then calls [`connect`] on the tunnel stream with the
 //!   origin's host and `ctx.tls_client()`: TLS then runs end to end to the origin.
 //! - Server: a [`TlsServer`] built from a certificate chain and key in PEM
 //!   ([`TlsServer::from_pem`]); the server loop calls [`TlsServer::accept`] on each
-//!   accepted stream. **A handshake timeout is the server's job**: wrap `accept` in
+//!   accepted stream (`ServerConfig::tls` has the server do so, bounded by its header
+//!   read timeout). **A handshake timeout is the server's job**: wrap `accept` in
 //!   [`Runtime::timeout`](crate::Runtime::timeout), or a peer that opens a connection and
 //!   says nothing holds it forever. Likewise a client bounds [`connect`] with its
 //!   connect timeout.

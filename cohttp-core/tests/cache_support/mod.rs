@@ -293,3 +293,110 @@ pub const WEEKDAYS: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
+
+/// A relaying CONNECT proxy: what it was asked to open, and every byte it carried from
+/// the client to the origin.
+#[derive(Clone, Default)]
+pub struct Relay {
+    pub connects: Arc<Mutex<Vec<String>>>,
+    pub upstream: Arc<Mutex<Vec<u8>>>,
+}
+
+/// Starts a CONNECT proxy on `host:port` of the mock network that, unlike
+/// [`tunnel_handler`], opens a real connection to the requested `host:port` and relays
+/// bytes both ways (so TLS inside the tunnel runs end to end with the origin).
+pub fn serve_connect_relay(sim: &Sim, host: &str, port: u16) -> Relay {
+    let net: MockNet = sim.net();
+    let addr = SocketAddr::new(net.address_of(host), port);
+    let mut listener = net.bind(Addr::Tcp(addr)).expect("bind");
+    let relay = Relay::default();
+    let r = relay.clone();
+    let spawner = sim.clone();
+    let rt = sim.runtime();
+    sim.spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            spawner.spawn(relay_conn(rt.clone(), stream, r.clone()));
+        }
+    });
+    relay
+}
+
+async fn relay_conn(rt: Runtime, mut client: MockStream, relay: Relay) {
+    use futures_util::io::AsyncReadExt;
+    let limits = Limits::default();
+    let mut buf = BytesMut::with_capacity(1024);
+    let parsed = loop {
+        match h1::parse_request(&buf, &limits) {
+            Ok(Some(p)) => break p,
+            Ok(None) => match h1::io::read_buf(&mut client, &mut buf, 1024).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+            Err(_) => return,
+        }
+    };
+    let target = parsed
+        .head
+        .extensions()
+        .get::<h1::RawTarget>()
+        .map(|t| t.0.clone())
+        .unwrap_or_else(|| parsed.head.uri().to_string());
+    relay.connects.lock().unwrap().push(target.clone());
+    let _ = buf.split_to(parsed.head_len);
+    let origin = match target.rsplit_once(':') {
+        Some((h, p)) if parsed.head.method() == Method::CONNECT => {
+            let ctx = cohttp_core::runtime::Ctx::new();
+            match rt.resolve(&ctx, h, p.parse().unwrap_or(0)).await {
+                Ok(endpoint) => rt.connect(&ctx, &endpoint).await.ok(),
+                Err(_) => None,
+            }
+        }
+        _ => None,
+    };
+    let Some(mut origin) = origin else {
+        let _ = h1::io::write_all(
+            &mut client,
+            b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n",
+        )
+        .await;
+        return;
+    };
+    if h1::io::write_all(&mut client, b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return;
+    }
+    relay.upstream.lock().unwrap().extend_from_slice(&buf);
+    if !buf.is_empty() && h1::io::write_all(&mut origin, &buf).await.is_err() {
+        return;
+    }
+    let (client_r, client_w) = client.split();
+    let (origin_r, origin_w) = origin.split();
+    let up = pump(client_r, origin_w, Some(relay.upstream.clone()));
+    let down = pump(origin_r, client_w, None);
+    futures_util::future::join(up, down).await;
+}
+
+/// Copies `from` to `to` until end of stream or an error, then half-closes `to`.
+async fn pump(
+    mut from: impl futures_util::io::AsyncRead + Unpin,
+    mut to: impl futures_util::io::AsyncWrite + Unpin,
+    record: Option<Arc<Mutex<Vec<u8>>>>,
+) {
+    use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Some(r) = &record {
+            r.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+        if to.write_all(&chunk[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.close().await;
+}

@@ -1,13 +1,19 @@
 //! Shared by the `tls_*` integration tests: certificates made at test time with rcgen
-//! (a private CA and a leaf it signs), and a client/server pair over a mock duplex.
+//! (a private CA and a leaf it signs), a client/server pair over a mock duplex, and
+//! our HTTP server with TLS on the mock network answering with what it saw.
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cohttp_core::runtime::BoxTransport;
+use cohttp_core::client::ConnectionConfig;
+use cohttp_core::runtime::{Addr, BoxTransport, Ctx};
+use cohttp_core::server::{respond_string, serve_listener, ConnInfo, Handler, ServerConfig};
 use cohttp_core::tls::{self, Roots, TlsClient, TlsServer};
+use cohttp_core::{Body, Error};
 use cohttp_mock::{Faults, Sim};
+use http::StatusCode;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 
 /// A private CA and one server certificate it issued.
@@ -78,4 +84,54 @@ pub fn handshake_pair(
         // A failed client drops its stream, which ends the server's handshake too.
         (c, srv.await)
     })
+}
+
+/// What [`describe_handler`] answers: `METHOD PATH conn=ID tls=BOOL sni=NAME` (`sni=-`
+/// without one), so a test sees which connection served it and how.
+pub fn describe(conn: &ConnInfo, req: &http::Request<()>) -> String {
+    let sni = conn
+        .tls()
+        .and_then(|t| t.server_name())
+        .unwrap_or("-")
+        .to_string();
+    format!(
+        "{} {} conn={} tls={} sni={sni}",
+        req.method(),
+        req.uri().path(),
+        conn.id(),
+        conn.is_tls()
+    )
+}
+
+/// A handler answering with [`describe`] after reading the request body.
+pub fn describe_handler() -> impl Handler {
+    |conn: ConnInfo, req: http::Request<()>, body: Body| async move {
+        body.drain().await?;
+        Ok::<_, Error>(respond_string(StatusCode::OK, describe(&conn, &req)))
+    }
+}
+
+/// Our server (with TLS if `config` says so) listening on `host:port` of the mock
+/// network, answering with [`describe_handler`]. It runs until the world ends.
+pub fn serve_on(sim: &Sim, host: &str, port: u16, config: ServerConfig) {
+    let rt = sim.runtime();
+    let addr = SocketAddr::new(sim.net().address_of(host), port);
+    let listener = sim
+        .block_on(rt.listen(Addr::Tcp(addr)))
+        .expect("listen on the mock network");
+    sim.spawn(async move {
+        serve_listener(
+            &rt,
+            listener,
+            describe_handler(),
+            config,
+            std::future::pending(),
+        )
+        .await
+    });
+}
+
+/// A connection configuration whose context trusts `pki`'s CA only.
+pub fn trusting(pki: &Pki) -> ConnectionConfig {
+    ConnectionConfig::new().ctx(Ctx::new().with_tls(pki.client()))
 }
