@@ -23,11 +23,14 @@ fn main() -> ExitCode {
         builder.worker_threads(n);
     }
     match builder.enable_all().build() {
-        Ok(rt) => rt.block_on(server_main(
-            cohttp_tokio::runtime(),
-            args,
-            cohttp_tokio::shutdown_signal(),
-        )),
+        Ok(rt) => {
+            let cohttp_rt = cohttp_tokio::runtime_on(rt.handle().clone());
+            rt.block_on(server_main(
+                cohttp_rt,
+                args,
+                cohttp_tokio::shutdown_signal(),
+            ))
+        }
         Err(e) => {
             eprintln!("server: could not start tokio: {e}");
             ExitCode::FAILURE

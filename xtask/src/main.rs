@@ -1,11 +1,14 @@
 //! Developer tasks for cohttp, run as `cargo xtask <task>`.
 //!
 //! - `ci`: what CI runs: format check, clippy with warnings denied, rustdoc with
-//!   warnings denied, and the README's test command.
+//!   warnings denied, the README's test command, then `examples`.
+//! - `examples`: each backend's example server checked from outside (curl, raw
+//!   pipelining, load with zero errors, memory after warm-up, graceful exit).
 //! - `bench`: our server and client against hyper's (see `bench/mod.rs` and `BENCHMARKS.md`);
 //!   `bench-run`, `bench-hyper-server` and `bench-hyper-client` are its parts, run by it.
 
 mod bench;
+mod examples;
 
 use std::process::{Command, ExitCode};
 
@@ -47,6 +50,7 @@ fn ci() -> bool {
             &[("RUSTDOCFLAGS", "-D warnings")],
         )
         && run(TEST, &[])
+        && examples::main(&[])
 }
 
 fn main() -> ExitCode {
@@ -57,11 +61,12 @@ fn main() -> ExitCode {
     let ok = match task {
         "ci" => ci(),
         "bench" => bench::drive(rest),
+        "examples" => examples::main(rest),
         "bench-run" => bench::run(rest),
         "bench-hyper-server" => return bench::hyper_server::main(rest),
         "bench-hyper-client" => return bench::hyper_client::main(rest),
         _ => {
-            eprintln!("usage: cargo xtask <ci|bench>");
+            eprintln!("usage: cargo xtask <ci|examples|bench>");
             false
         }
     };

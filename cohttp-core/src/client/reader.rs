@@ -102,13 +102,14 @@ async fn read_loop(
         } else {
             h1::response_body_length(&method, &parsed.head)?
         };
-        let reply = {
+        let (reply, last) = {
             let mut s = shared.lock();
-            if persistence::on_response(&mut s, parsed.keep_alive, upgraded) {
+            let last = persistence::on_response(&mut s, parsed.keep_alive, upgraded);
+            if last {
                 s.fail_waiting();
             }
             s.bump();
-            s.in_flight.front_mut().and_then(|f| f.reply.take())
+            (s.in_flight.front_mut().and_then(|f| f.reply.take()), last)
         };
         let (parts, ()) = parsed.head.into_parts();
         let outcome = if matches!(length, BodyLength::Fixed(0)) {
@@ -148,6 +149,10 @@ async fn read_loop(
             s.bump();
         }
         match outcome {
+            // RFC 9112 §9.6: after a response that closes the connection, nothing more is
+            // read; whatever follows on the wire answers no request of ours, and the requests
+            // still in flight fail with the retry error (written).
+            BodyEnd::Complete if last => return Ok(End::Graceful),
             BodyEnd::Complete => {}
             BodyEnd::Eof => return Ok(End::Graceful),
             BodyEnd::DrainExceeded => {

@@ -188,24 +188,19 @@ impl Decoder {
     fn chunk_line(&self, buf: &[u8]) -> Result<Option<(u64, usize)>> {
         let window = &buf[..buf.len().min(self.max_line + 2)];
         let Some(lf) = window.iter().position(|&b| b == b'\n') else {
-            if let Some(cr) = window.iter().position(|&b| b == b'\r') {
-                if cr + 1 < window.len() {
-                    return Err(Error::malformed(Malformed::BareLineEnd));
-                }
-            }
-            check_size_prefix(window)?;
+            check_partial_chunk_line(window)?;
             if buf.len() > self.max_line + 1 {
                 return Err(Error::limit(Limit::ChunkExtension));
             }
             return Ok(None);
         };
+        // What the bytes before the line end already show is refused first, so that the
+        // error is the one a byte-by-byte reader would have met.
+        check_partial_chunk_line(&window[..lf])?;
         if lf == 0 || window[lf - 1] != b'\r' {
             return Err(Error::malformed(Malformed::BareLineEnd));
         }
         let line = &window[..lf - 1];
-        if line.contains(&b'\r') {
-            return Err(Error::malformed(Malformed::BareLineEnd));
-        }
         let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         if digits == 0 {
             return Err(Error::malformed(Malformed::ChunkSize));
@@ -234,23 +229,36 @@ impl Decoder {
         let mut start = 0;
         let mut fields = HeaderMap::new();
         loop {
+            // Errors are checked in the order a byte-by-byte reader meets them, so that
+            // the error does not depend on the read boundaries: a bare CR is seen once the
+            // byte after it is in; the size limit once `max_trailers + 1` bytes are in
+            // before the line is complete; the line end once its LF is in.
             let rest = &buf[start..];
-            let Some(lf) = rest.iter().position(|&b| b == b'\n') else {
-                if let Some(cr) = rest.iter().position(|&b| b == b'\r') {
-                    if cr + 1 < rest.len() {
-                        return Err(Error::malformed(Malformed::BareLineEnd));
-                    }
-                }
-                if buf.len() > self.max_trailers {
+            let lf = rest.iter().position(|&b| b == b'\n');
+            let line_end = lf.unwrap_or(rest.len());
+            let bare_cr_seen_at = rest[..line_end]
+                .iter()
+                .position(|&b| b == b'\r')
+                .filter(|&cr| cr + 1 < line_end)
+                .map(|cr| start + cr + 2);
+            let limit_seen_at = self.max_trailers + 1;
+            if bare_cr_seen_at.is_some_and(|at| at <= limit_seen_at) {
+                return Err(Error::malformed(Malformed::BareLineEnd));
+            }
+            let Some(lf) = lf else {
+                if buf.len() >= limit_seen_at {
                     return Err(Error::limit(Limit::TrailerBytes));
                 }
                 return Ok(None);
             };
+            let end = start + lf + 1;
+            if end > limit_seen_at {
+                return Err(Error::limit(Limit::TrailerBytes));
+            }
             if lf == 0 || rest[lf - 1] != b'\r' {
                 return Err(Error::malformed(Malformed::BareLineEnd));
             }
             let line = &rest[..lf - 1];
-            let end = start + lf + 1;
             if end > self.max_trailers {
                 return Err(Error::limit(Limit::TrailerBytes));
             }
@@ -260,9 +268,6 @@ impl Decoder {
                 }
                 return Ok(Some(end));
             }
-            if line.contains(&b'\r') {
-                return Err(Error::malformed(Malformed::BareLineEnd));
-            }
             let (name, value) = parse_field_line(line)?;
             fields.append(name, value);
             start = end;
@@ -270,13 +275,29 @@ impl Decoder {
     }
 }
 
-/// While a chunk line is incomplete, refuses at once a size that is already wrong (so
-/// that a refused body is refused whatever the read boundaries).
-fn check_size_prefix(partial: &[u8]) -> Result<()> {
+/// Refuses at once what the start of a chunk line (its bytes before any LF) already
+/// shows to be wrong, so that a refused body is refused whatever the read boundaries:
+/// a CR followed by anything but LF (`BareLineEnd`), or a size that is not hexadecimal
+/// digits followed by `;`, SP, HTAB or CR (`ChunkSize`). When both are there, the error
+/// is the one whose offending byte comes first, as a byte-by-byte reader meets it.
+fn check_partial_chunk_line(partial: &[u8]) -> Result<()> {
+    // Offset of the byte after a bare CR, and of the first byte that breaks the size.
+    let bare_cr = partial
+        .iter()
+        .position(|&b| b == b'\r')
+        .map(|cr| cr + 1)
+        .filter(|&after| after < partial.len());
     let digits = partial.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    match partial.get(digits) {
-        None | Some(b';' | b' ' | b'\t' | b'\r') if digits > 0 || partial.is_empty() => Ok(()),
-        _ => Err(Error::malformed(Malformed::ChunkSize)),
+    let bad_size = match partial.get(digits) {
+        None => None,
+        Some(b';' | b' ' | b'\t' | b'\r') if digits > 0 => None,
+        Some(_) => Some(digits),
+    };
+    match (bare_cr, bad_size) {
+        (Some(cr), Some(size)) if size < cr => Err(Error::malformed(Malformed::ChunkSize)),
+        (Some(_), _) => Err(Error::malformed(Malformed::BareLineEnd)),
+        (None, Some(_)) => Err(Error::malformed(Malformed::ChunkSize)),
+        (None, None) => Ok(()),
     }
 }
 

@@ -326,6 +326,12 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
     let mut obs_fold = false;
     let mut i = 0;
     while i < buf.len() {
+        // A CR not followed by LF is refused at the byte after it, never by looking
+        // ahead: every check here looks only at bytes up to `i`, so the answer for a
+        // prefix is the one a byte-by-byte reader gets, whatever the read boundaries.
+        if i > 0 && buf[i - 1] == b'\r' && buf[i] != b'\n' {
+            return Err(Error::malformed(Malformed::BareLineEnd));
+        }
         match buf[i] {
             b'\n' => {
                 if i == 0 || buf[i - 1] != b'\r' {
@@ -366,13 +372,6 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
                     }
                 }
                 line_start = i + 1;
-            }
-            b'\r' => {
-                if let Some(&next) = buf.get(i + 1) {
-                    if next != b'\n' {
-                        return Err(Error::malformed(Malformed::BareLineEnd));
-                    }
-                }
             }
             0 => {
                 return Err(Error::malformed(if start_line_len.is_none() {

@@ -13,7 +13,7 @@
 //!    the responses already buffered are written.
 //! 3. **Frame the response**: `Content-Length` for a body of known length, chunked
 //!    for a stream (close-delimited for an HTTP/1.0 peer); no body for HEAD, 1xx, 204
-//!    and 304; `Date` from a per-second cache; `Connection: close` when the connection
+//!    and 304; a plain 2xx to CONNECT unframed, then the close (its peer reads a tunnel); `Date` from a per-second cache; `Connection: close` when the connection
 //!    ends after it, `Connection: keep-alive` to an HTTP/1.0 peer that keeps it.
 //! 4. **Finish the request body**: the body given to the handler stops working, and
 //!    what it left unread is drained (bounded by `max_drain`; past it, or when the
@@ -310,7 +310,7 @@ impl<H: Handler> Conn<H> {
             ..
         } = parsed;
         let version = head.version();
-        let is_head = *head.method() == Method::HEAD;
+        let method = head.method().clone();
         if let (BodyLength::Fixed(n), Some(max)) = (&length, self.config.max_request_body) {
             if *n > max {
                 self.answer_bad(Error::limit(Limit::BodyBytes)).await;
@@ -365,7 +365,7 @@ impl<H: Handler> Conn<H> {
             reply => reply,
         };
         match reply {
-            Reply::Response(response) => self.respond(response, version, is_head, keep_alive).await,
+            Reply::Response(response) => self.respond(response, version, &method, keep_alive).await,
             Reply::Expert(expert) => self.expert(expert).await,
         }
     }
@@ -413,9 +413,11 @@ impl<H: Handler> Conn<H> {
         &mut self,
         response: Response<Body>,
         version: Version,
-        is_head: bool,
+        method: &Method,
         keep_alive: bool,
     ) -> Step {
+        let is_head = *method == Method::HEAD;
+        let is_connect = *method == Method::CONNECT;
         let (mut parts, body) = response.into_parts();
         let status = parts.status;
         let mut keep = keep_alive && !self.stopping();
@@ -449,6 +451,14 @@ impl<H: Handler> Conn<H> {
             if status != StatusCode::NOT_MODIFIED {
                 headers.remove(CONTENT_LENGTH);
             }
+        } else if is_connect && status.is_success() {
+            // A 2xx to CONNECT starts a tunnel (RFC 9110 §9.3.6): no framing fields, the
+            // peer takes what follows the head as tunnel bytes. A plain response carries
+            // no tunnel, so its body goes out raw and the connection then closes.
+            headers.remove(TRANSFER_ENCODING);
+            headers.remove(CONTENT_LENGTH);
+            keep = false;
+            encoder = Some(Encoder::CloseDelimited);
         } else {
             let wants_chunked = headers.contains_key(TRANSFER_ENCODING);
             match body.transfer_encoding() {

@@ -1,0 +1,4 @@
+//! Fuzz target `client_connection`: the invariants are `cohttp_fuzz_checks::client_connection`'s (see its docs).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cohttp_fuzz_checks::client_connection(data));

@@ -1,0 +1,4 @@
+//! Fuzz target `response_head`: the invariants are `cohttp_fuzz_checks::response_head`'s (see its docs).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cohttp_fuzz_checks::response_head(data));
