@@ -371,3 +371,16 @@ fn output_file_gets_the_body_and_stderr_stays_quiet_off_a_terminal() {
     assert_eq!(body.len(), 1_000_000);
     assert!(body.iter().all(|&b| b == b'x'));
 }
+
+#[test]
+fn https_to_a_plain_http_server_fails_the_tls_handshake_with_status_35() {
+    let server = start();
+    let run = curl(&[&format!("https://{}/plaintext", server.addr)]);
+    assert_eq!(run.code(), 35, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("cohttp-curl: TLS handshake with 127.0.0.1 failed"),
+        "stderr: {}",
+        run.stderr
+    );
+}

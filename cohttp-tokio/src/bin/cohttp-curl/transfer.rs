@@ -453,14 +453,10 @@ fn parse_url(text: &str) -> Result<Uri, Failure> {
     Ok(uri)
 }
 
-/// Only `http` is supported; `https` fails clearly until TLS is wired into the client.
+/// `http` and `https` (TLS with the webpki roots) are supported.
 fn check_scheme(uri: &Uri) -> Result<(), Failure> {
     match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
-        Some("http") => Ok(()),
-        Some("https") => Err(Failure::new(
-            1,
-            format!("{uri}: https is not supported yet (TLS is not wired into the client)"),
-        )),
+        Some("http" | "https") => Ok(()),
         Some(other) => Err(Failure::new(1, format!("protocol {other:?} not supported"))),
         None => Err(Failure::new(3, format!("no scheme in URL {uri}"))),
     }
