@@ -1,5 +1,5 @@
 //! The `cohttp-server` binary against `curl`, over loopback: listing, file, range, 304,
-//! traversal attempts, `-q`, graceful stop on SIGTERM, and the TLS options' state.
+//! traversal attempts, `-q`, graceful stop on SIGTERM, and HTTPS with `--tls-cert`.
 //! Each test skips with a notice when curl is not installed.
 
 mod tools_support;
@@ -154,14 +154,54 @@ fn access_log_on_stderr_quiet_with_q_and_graceful_stop_on_sigterm() {
 }
 
 #[test]
-fn tls_options_fail_with_a_clear_message_until_tls_serving_lands() {
+fn curl_over_https_with_tls_cert_and_key() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("tls");
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+        .expect("a self-signed certificate");
+    let cert_pem = base.join("cert.pem");
+    let key_pem = base.join("key.pem");
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.key_pair.serialize_pem()).unwrap();
+    let srv = server(
+        &base.join("root"),
+        &[
+            "--tls-cert",
+            path_str(&cert_pem),
+            "--tls-key",
+            path_str(&key_pem),
+        ],
+    );
+    let url = format!("https://127.0.0.1:{}/hello.txt", srv.port);
+    let (code, body) = curl_status(&["--cacert", path_str(&cert_pem), &url]);
+    assert_eq!((code, body.as_str()), (200, "abcdefghijklmnopqrstuvwxyz"));
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    let (code, _) = curl_status(&[&format!("http://127.0.0.1:{}/hello.txt", srv.port)]);
+    assert_ne!(code, 200);
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn tls_options_need_each_other_and_readable_files() {
+    let out = Command::new(SERVER)
+        .args([".", "--port", "0", "--tls-cert", "c.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--tls-cert and --tls-key go together"),
+        "{err}"
+    );
     let out = Command::new(SERVER)
         .args([
             ".",
             "--port",
             "0",
             "--tls-cert",
-            "c.pem",
+            "/nonexistent/c.pem",
             "--tls-key",
             "k.pem",
         ])
@@ -169,10 +209,7 @@ fn tls_options_fail_with_a_clear_message_until_tls_serving_lands() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--tls-cert/--tls-key are not available yet"),
-        "{err}"
-    );
+    assert!(err.contains("could not read /nonexistent/c.pem"), "{err}");
 }
 
 #[test]

@@ -11,7 +11,8 @@ mod common;
 
 use std::process::ExitCode;
 
-use cohttp_core::server::{AccessLog, FileServer};
+use cohttp_core::server::{AccessLog, FileServer, ServerConfig};
+use cohttp_core::tls::TlsServer;
 
 const USAGE: &str = "\
 usage: cohttp-server [DOCROOT] [--host H] [--port P] [--index NAME] [--tls-cert PEM --tls-key PEM] [-q] [-v]
@@ -80,6 +81,20 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String>
     Ok(Some(out))
 }
 
+/// The server configuration, with HTTPS when `--tls-cert` and `--tls-key` are given.
+fn tls_config(args: &Args) -> Result<ServerConfig, String> {
+    let config = common::config();
+    let (cert, key) = match (&args.tls_cert, &args.tls_key) {
+        (None, None) => return Ok(config),
+        (Some(cert), Some(key)) => (cert, key),
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
+    let read = |path: &str| std::fs::read(path).map_err(|e| format!("could not read {path}: {e}"));
+    let tls = TlsServer::from_pem(&read(cert)?, &read(key)?)
+        .map_err(|e| format!("{cert} / {key}: {e}"))?;
+    Ok(config.tls(tls))
+}
+
 fn main() -> ExitCode {
     let args = match parse(std::env::args().skip(1)) {
         Ok(Some(a)) => a,
@@ -92,14 +107,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if args.tls_cert.is_some() || args.tls_key.is_some() {
-        eprintln!(
-            "cohttp-server: --tls-cert/--tls-key are not available yet: TLS is not wired into \
-             the server's accept loop in this build; serve plain HTTP or put a TLS terminator \
-             in front"
-        );
-        return ExitCode::from(2);
-    }
+    let config = match tls_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cohttp-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
     common::init_logging(args.quiet, args.verbose);
     let addr = match common::listen_addr(&args.host, args.port) {
         Ok(a) => a,
@@ -108,7 +122,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    common::run("cohttp-server", addr, common::config(), |rt| {
+    common::run("cohttp-server", addr, config, |rt| {
         let files = FileServer::new(rt, &args.docroot)
             .map_err(|e| e.to_string())?
             .index(args.index.as_deref());
