@@ -31,6 +31,19 @@ impl Nginx {
     fn access_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("access.log")).unwrap_or_default()
     }
+
+    /// The access log once it holds `lines` lines: nginx writes a line after the
+    /// response has gone, so the client can finish first. Waits 10 s at most.
+    fn access_log_lines(&self, lines: usize) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let log = self.access_log();
+            if log.lines().count() >= lines || std::time::Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Nginx {
@@ -131,7 +144,7 @@ fn nginx_serves_several_urls_pipelined_on_one_connection() {
     let run = curl(&args);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     assert_eq!(run.stdout_text(), "<a.txt><b.txt><c.txt><d.txt>");
-    let log = nginx.access_log();
+    let log = nginx.access_log_lines(4);
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines.len(), 4, "{log}");
     let conn = lines[0].split(' ').next().unwrap();
@@ -153,7 +166,9 @@ fn nginx_post_gets_its_answer() {
     let run = curl(&["-d", "name=value", &nginx.url("/post")]);
     assert_eq!(run.code(), 0, "{}", run.stderr);
     assert_eq!(run.stdout_text(), "ok");
-    assert!(nginx.access_log().contains("\"POST /post HTTP/1.1\" 200"));
+    assert!(nginx
+        .access_log_lines(1)
+        .contains("\"POST /post HTTP/1.1\" 200"));
     let run = curl(&["--fail", &nginx.url("/missing")]);
     assert_eq!(run.code(), 22);
 }
