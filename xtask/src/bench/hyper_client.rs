@@ -3,7 +3,7 @@
 //! --concurrency C --connections K`, printing `bench-client requests=N errors=E elapsed_ns=T`.
 //!
 //! That command line and result line are the contract every client under test follows (ours is
-//! `cohttp-tokio/examples/bench_client`); see `/work/notes/bench-requirements.md` and
+//! `cohttp-tokio/examples/bench_client`, not written yet); see `BENCHMARKS.md` and
 //! `client.rs`. Modes:
 //! - `sequential`: one connection (`hyper::client::conn::http1`), one request at a time;
 //! - `concurrent`: hyper-util's pooled `Client`, `C` requests in flight, `N` in all;
