@@ -7,8 +7,8 @@
 //!
 //! ```no_run
 //! // in cohttp-yourruntime/tests/conformance.rs
-//! # fn your_runtime() -> cohttp_core::Runtime { unimplemented!() }
-//! # fn block_on<T>(f: impl std::future::Future<Output = T>) -> T { unimplemented!() }
+//! # fn your_runtime() -> cohttp_core::Runtime { panic!("your backend's runtime") }
+//! # fn block_on<T>(f: impl std::future::Future<Output = T>) -> T { panic!("your runtime's block_on") }
 //! #[test]
 //! fn conformance_yourruntime() {
 //!     block_on(cohttp_core::testkit::run(your_runtime())).assert_passed();
