@@ -34,21 +34,21 @@ pub fn poll_read_buf<R: AsyncRead + Unpin + ?Sized>(
     buf: &mut BytesMut,
     at_least: usize,
 ) -> Poll<io::Result<usize>> {
-    let want = at_least
-        .max(buf.capacity() - buf.len())
-        .clamp(1, MAX_READ);
+    let want = at_least.max(buf.capacity() - buf.len()).clamp(1, MAX_READ);
     let scratch = SCRATCH.try_with(|cell| {
         // Taken already: a transport whose read reads another connection on this
         // thread (a tunnel). That read then zero-fills its own room.
         let mut scratch = cell.try_borrow_mut().ok()?;
-        Some(match Pin::new(&mut *r).poll_read(cx, &mut scratch[..want]) {
-            Poll::Ready(Ok(n)) => {
-                let n = n.min(want);
-                buf.extend_from_slice(&scratch[..n]);
-                Poll::Ready(Ok(n))
-            }
-            other => other,
-        })
+        Some(
+            match Pin::new(&mut *r).poll_read(cx, &mut scratch[..want]) {
+                Poll::Ready(Ok(n)) => {
+                    let n = n.min(want);
+                    buf.extend_from_slice(&scratch[..n]);
+                    Poll::Ready(Ok(n))
+                }
+                other => other,
+            },
+        )
     });
     match scratch {
         Ok(Some(polled)) => polled,

@@ -113,7 +113,14 @@ pub fn take_request(
     buf.advance(skip);
     let head = buf.split_to(scan.head_len).freeze();
     fields.clear();
-    build_request(&head, Some(&head), &scan, skip, limits, std::mem::take(fields))
+    build_request(
+        &head,
+        Some(&head),
+        &scan,
+        skip,
+        limits,
+        std::mem::take(fields),
+    )
 }
 
 /// Skips the empty lines before a request line and finds the end of the head.
@@ -625,8 +632,7 @@ fn parse_target(
         return Err(bad());
     }
     if *method == Method::CONNECT {
-        let uri =
-            Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
+        let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
         let auth = uri.authority().ok_or_else(bad)?;
         if uri.scheme().is_some()
             || uri.path_and_query().is_some_and(|p| !p.as_str().is_empty())
@@ -644,8 +650,7 @@ fn parse_target(
         }
         return Ok((Uri::from_static("*"), None));
     }
-    let uri =
-        Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
+    let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
     if target.starts_with('/') {
         if uri.scheme().is_some() || uri.authority().is_some() {
             return Err(bad());
@@ -935,12 +940,19 @@ mod tests {
             if let Ok(Some(p)) = &taken {
                 assert_eq!(&buf[..], &case.as_bytes()[p.head_len..], "{case:?}");
                 if !case.contains("HTTP/1.2") {
-                    // Values and target point into the buffer the head was read into.
-                    let inside = |ptr: *const u8| (start..start + case.len()).contains(&(ptr as usize));
+                    // Values and target point into the buffer the head was read into
+                    // (`*` and `/` are static in `http`).
+                    let inside =
+                        |ptr: *const u8| (start..start + case.len()).contains(&(ptr as usize));
                     for v in p.head.headers().values() {
                         assert!(inside(v.as_bytes().as_ptr()), "{case:?}: a copied value");
                     }
-                    if let Some(pq) = p.head.uri().path_and_query().filter(|pq| pq != "*") {
+                    if let Some(pq) = p
+                        .head
+                        .uri()
+                        .path_and_query()
+                        .filter(|pq| pq.as_str().len() > 1)
+                    {
                         assert!(inside(pq.as_str().as_ptr()), "{case:?}: a copied target");
                     }
                 }

@@ -238,8 +238,11 @@ impl<H: Handler> Conn<H> {
             {
                 let mut s = lock(&self.shared);
                 if !s.rbuf.is_empty() {
-                    match h1::take_request(&mut s.rbuf, &self.config.limits, &mut self.spare_headers)
-                    {
+                    match h1::take_request(
+                        &mut s.rbuf,
+                        &self.config.limits,
+                        &mut self.spare_headers,
+                    ) {
                         Ok(Some(p)) => return Head::Request(p),
                         Ok(None) => {}
                         Err(e) => return Head::Bad(e),
@@ -567,7 +570,13 @@ impl<H: Handler> Conn<H> {
         }
         let written = {
             let mut s = lock(&self.shared);
-            h1::write_response_head_with(status, Version::HTTP_11, headers, &extra[..n], &mut s.wbuf)
+            h1::write_response_head_with(
+                status,
+                Version::HTTP_11,
+                headers,
+                &extra[..n],
+                &mut s.wbuf,
+            )
         };
         match written {
             Ok(()) => true,
@@ -582,7 +591,9 @@ impl<H: Handler> Conn<H> {
     /// Keeps a written response's header map, emptied, for the next request's fields
     /// (unless it grew large: an idle connection should not hold much).
     fn recycle(&mut self, mut headers: HeaderMap) {
-        if headers.capacity() <= SPARE_HEADERS_MAX && headers.capacity() > self.spare_headers.capacity() {
+        if headers.capacity() <= SPARE_HEADERS_MAX
+            && headers.capacity() > self.spare_headers.capacity()
+        {
             headers.clear();
             self.spare_headers = headers;
         }

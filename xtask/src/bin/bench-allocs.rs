@@ -181,7 +181,12 @@ fn measure(server: &str, opts: &Options) -> Result<(u64, u64), String> {
 
 /// The client: `WARMUP` requests, then `requests` counted ones, `depth` at a time on one
 /// connection. Every response must be complete and end with the same bytes as the first.
-fn drive(addr: SocketAddr, request: &[u8], requests: u64, depth: u64) -> Result<(u64, u64), String> {
+fn drive(
+    addr: SocketAddr,
+    request: &[u8],
+    requests: u64,
+    depth: u64,
+) -> Result<(u64, u64), String> {
     let mut s = TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
     s.set_nodelay(true).map_err(|e| e.to_string())?;
     // One response, to learn its length (fixed: the Date header's width does not vary).
@@ -242,4 +247,3 @@ fn read_response(s: &mut TcpStream) -> Result<Vec<u8>, String> {
         }
     }
 }
-
