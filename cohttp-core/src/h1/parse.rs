@@ -13,7 +13,9 @@
 //! how the input was split across reads.
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::header::{
+    HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
+};
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 
 use super::limits::Limits;
@@ -181,14 +183,23 @@ fn build_request(
     let target = req.path.unwrap_or_default();
     let (uri, raw_target) = parse_target(&method, target, &to_bytes)?;
 
-    let fields = build_headers(req.headers, fields, &to_bytes)?;
-    let framing = request_framing(&fields, version)?;
+    let (fields, seen) = build_headers(req.headers, fields, &to_bytes)?;
+    let framing = if seen.transfer_encoding || seen.content_length {
+        request_framing(&fields, version)?
+    } else {
+        BodyLength::Fixed(0)
+    };
     check_host(&fields, version)?;
 
-    let keep_alive = keep_alive(version, &fields);
-    let expect_continue = version == Version::HTTP_11
+    let keep_alive = if seen.connection {
+        keep_alive(version, &fields)
+    } else {
+        version == Version::HTTP_11
+    };
+    let expect_continue = seen.expect
+        && version == Version::HTTP_11
         && fields
-            .get_all(http::header::EXPECT)
+            .get_all(EXPECT)
             .iter()
             .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
 
@@ -267,7 +278,7 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
         return Err(Error::malformed(Malformed::Status));
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
-    let fields = build_headers(res.headers, HeaderMap::new(), &Bytes::copy_from_slice)?;
+    let (fields, _) = build_headers(res.headers, HeaderMap::new(), &Bytes::copy_from_slice)?;
     check_response_framing(&fields)?;
     let keep_alive = keep_alive(version, &fields);
 
@@ -387,7 +398,54 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
     let mut start_line_len = None;
     let mut fields = 0usize;
     let mut obs_fold = false;
-    let mut i = 0;
+    // Fast path: whole lines free of anything the byte loop below would refuse (a
+    // CR, LF or NUL before the line's CRLF; a limit passed) are taken a line at a time,
+    // by a search for the first CR, LF or NUL. The first line that is not such a line
+    // (or not complete yet) goes to the byte loop, which then sees exactly the state it
+    // would have reached by itself: the answer does not change, only its cost.
+    loop {
+        let Some(at) = buf[line_start..]
+            .iter()
+            .position(|&b| matches!(b, b'\r' | b'\n' | 0))
+        else {
+            break;
+        };
+        let cr = line_start + at;
+        if buf[cr] != b'\r' || buf.get(cr + 1) != Some(&b'\n') || cr + 2 > limits.max_head_bytes
+        {
+            break;
+        }
+        let line_len = cr - line_start;
+        match start_line_len {
+            None => {
+                if line_len == 0 || line_len > limits.max_start_line {
+                    break;
+                }
+                start_line_len = Some(line_len);
+            }
+            Some(s) if line_len == 0 => {
+                return Ok(Some(Scan {
+                    head_len: cr + 2,
+                    start_line_len: s,
+                    obs_fold,
+                }));
+            }
+            Some(_) if matches!(buf[line_start], b' ' | b'\t') => {
+                if side == Side::Request || fields == 0 {
+                    break;
+                }
+                obs_fold = true;
+            }
+            Some(_) => {
+                if fields >= limits.max_headers {
+                    break;
+                }
+                fields += 1;
+            }
+        }
+        line_start = cr + 2;
+    }
+    let mut i = line_start;
     while i < buf.len() {
         // A CR not followed by LF is refused at the byte after it, never by looking
         // ahead: every check here looks only at bytes up to `i`, so the answer for a
@@ -587,23 +645,43 @@ fn is_tchar(b: u8) -> bool {
 }
 
 /// Builds the `http` crate's field map, validating names and values.
+/// Which of the fields that framing and persistence depend on a head has: when one is
+/// absent, its rule needs no look-up.
+#[derive(Default, Clone, Copy)]
+struct Seen {
+    transfer_encoding: bool,
+    content_length: bool,
+    connection: bool,
+    expect: bool,
+}
+
 fn build_headers(
     raw: &[httparse::Header<'_>],
     mut map: HeaderMap,
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
-) -> Result<HeaderMap> {
+) -> Result<(HeaderMap, Seen)> {
     let count = raw.iter().take_while(|h| !h.name.is_empty()).count();
     // More fields than a header map holds: over any sensible limit.
     map.try_reserve(count)
         .map_err(|_| Error::limit(Limit::HeaderCount))?;
+    let mut seen = Seen::default();
     for h in &raw[..count] {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| Error::malformed(Malformed::HeaderName))?;
         let value = HeaderValue::from_maybe_shared(to_bytes(trim(h.value)))
             .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
+        if name == TRANSFER_ENCODING {
+            seen.transfer_encoding = true;
+        } else if name == CONTENT_LENGTH {
+            seen.content_length = true;
+        } else if name == CONNECTION {
+            seen.connection = true;
+        } else if name == EXPECT {
+            seen.expect = true;
+        }
         map.append(name, value);
     }
-    Ok(map)
+    Ok((map, seen))
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
