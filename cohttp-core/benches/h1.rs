@@ -12,8 +12,7 @@
 
 use bytes::{Bytes, BytesMut};
 use cohttp_core::h1::{
-    parse_request, take_request, write_response_head, BodyLength, Decoded, Decoder, Encoder,
-    Limits,
+    parse_request, take_request, write_response_head, BodyLength, Decoded, Decoder, Encoder, Limits,
 };
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, DATE, SERVER};
@@ -23,7 +22,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, Version};
 const SMALL_REQUEST: &[u8] = b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
 
 /// A browser's request: a longer target and a dozen fields.
-const BROWSER_REQUEST: &[u8] = b"GET /articles/2026/11/some-article-title?utm_source=feed&page=2 HTTP/1.1\r\n\
+const BROWSER_REQUEST: &[u8] =
+    b"GET /articles/2026/11/some-article-title?utm_source=feed&page=2 HTTP/1.1\r\n\
 Host: www.example.com\r\n\
 User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0\r\n\
 Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n\

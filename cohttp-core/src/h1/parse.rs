@@ -403,16 +403,12 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
     // by a search for the first CR, LF or NUL. The first line that is not such a line
     // (or not complete yet) goes to the byte loop, which then sees exactly the state it
     // would have reached by itself: the answer does not change, only its cost.
-    loop {
-        let Some(at) = buf[line_start..]
-            .iter()
-            .position(|&b| matches!(b, b'\r' | b'\n' | 0))
-        else {
-            break;
-        };
+    while let Some(at) = buf[line_start..]
+        .iter()
+        .position(|&b| matches!(b, b'\r' | b'\n' | 0))
+    {
         let cr = line_start + at;
-        if buf[cr] != b'\r' || buf.get(cr + 1) != Some(&b'\n') || cr + 2 > limits.max_head_bytes
-        {
+        if buf[cr] != b'\r' || buf.get(cr + 1) != Some(&b'\n') || cr + 2 > limits.max_head_bytes {
             break;
         }
         let line_len = cr - line_start;

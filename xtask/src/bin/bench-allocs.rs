@@ -74,7 +74,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if o.servers.is_empty() {
         o.servers = vec!["ours".into(), "hyper".into()];
     }
-    if o.depth == 0 || o.requests == 0 || o.requests % o.depth != 0 {
+    if o.depth == 0 || o.requests == 0 || !o.requests.is_multiple_of(o.depth) {
         return Err("--requests must be a positive multiple of --depth".into());
     }
     Ok(o)
