@@ -129,7 +129,8 @@ mod tests {
         let e = tls_client(Some("/nonexistent/ca.pem"), false).unwrap_err();
         assert_eq!(e.code, 77);
         assert!(e.message.contains("/nonexistent/ca.pem"), "{}", e.message);
-        let empty = std::env::temp_dir().join(format!("cohttp-curl-empty-{}.pem", std::process::id()));
+        let empty =
+            std::env::temp_dir().join(format!("cohttp-curl-empty-{}.pem", std::process::id()));
         std::fs::write(&empty, "no certificate here\n").unwrap();
         let e = tls_client(empty.to_str(), false).unwrap_err();
         let _ = std::fs::remove_file(&empty);
@@ -146,7 +147,13 @@ mod tests {
         };
         let name = ServerName::try_from("anything.invalid").unwrap();
         assert!(verifier
-            .verify_server_cert(&CertificateDer::from(vec![0u8]), &[], &name, &[], UnixTime::now())
+            .verify_server_cert(
+                &CertificateDer::from(vec![0u8]),
+                &[],
+                &name,
+                &[],
+                UnixTime::now()
+            )
             .is_ok());
         assert!(!verifier.supported_verify_schemes().is_empty());
     }
