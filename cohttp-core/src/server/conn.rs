@@ -42,7 +42,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Buf;
 use futures_util::future::poll_fn;
 use futures_util::{FutureExt, StreamExt};
-use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
 
 use crate::body::{Body, TransferEncoding};
@@ -52,6 +52,7 @@ use crate::runtime::{BoxTransport, Runtime, Timer};
 use crate::server::config::ServerConfig;
 use crate::server::date::{DateCache, WallClock};
 use crate::server::handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
+use crate::server::respond::TEXT_PLAIN_UTF8;
 use crate::server::shared::{lock, RequestBody, Shared};
 use crate::server::shutdown::{Phase, Watch};
 
@@ -723,6 +724,7 @@ impl<H: Handler> Conn<H> {
         log::debug!("{:?}: bad request ({status}): {e}", self.info);
         let reason = status.canonical_reason().unwrap_or("Error").as_bytes();
         let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN_UTF8));
         h.insert(CONTENT_LENGTH, HeaderValue::from(reason.len()));
         h.insert(CONNECTION, HeaderValue::from_static("close"));
         self.add_date(&mut h);
@@ -791,11 +793,14 @@ fn set_connection(headers: &mut HeaderMap, keep: bool, version: Version) {
     }
 }
 
-/// A bodiless-looking plain response with the status's reason as body.
+/// A plain-text response with the status's reason as body.
 fn plain_response(status: StatusCode) -> Response<Body> {
     let reason = status.canonical_reason().unwrap_or("Error");
     let mut response = Response::new(Body::from(reason));
     *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN_UTF8));
     response
 }
 

@@ -99,5 +99,6 @@ pub use listing::{escape_html, html_listing, percent_encode_segment, ListingEntr
 pub use range::{parse_range, ByteRange, RangeAnswer};
 pub use respond::{
     respond, respond_error, respond_need_auth, respond_not_found, respond_redirect, respond_string,
+    TEXT_PLAIN_UTF8,
 };
 pub use serve::{serve, serve_listener};
