@@ -281,7 +281,9 @@ fn unread_body_past_the_drain_limit_closes_the_connection() {
     });
     assert_eq!(
         got,
-        format!("HTTP/1.1 200 OK\r\n{TEXT}content-length: 7\r\nconnection: close\r\n{DATE}\r\nignored")
+        format!(
+            "HTTP/1.1 200 OK\r\n{TEXT}content-length: 7\r\nconnection: close\r\n{DATE}\r\nignored"
+        )
     );
 }
 
@@ -358,7 +360,9 @@ fn expect_continue_not_sent_when_the_handler_answers_without_reading() {
     });
     assert_eq!(
         got,
-        format!("HTTP/1.1 200 OK\r\n{TEXT}content-length: 7\r\nconnection: close\r\n{DATE}\r\nignored")
+        format!(
+            "HTTP/1.1 200 OK\r\n{TEXT}content-length: 7\r\nconnection: close\r\n{DATE}\r\nignored"
+        )
     );
 }
 
@@ -476,8 +480,9 @@ fn unread_body_is_drained_while_a_large_response_is_still_being_written() {
         read_to_end(&mut io).await
     });
     let one = format!("HTTP/1.1 200 OK\r\n{TEXT}content-length: 10000\r\n{DATE}\r\n{big}");
-    let two =
-        format!("HTTP/1.1 200 OK\r\n{TEXT}content-length: 10000\r\nconnection: close\r\n{DATE}\r\n{big}");
+    let two = format!(
+        "HTTP/1.1 200 OK\r\n{TEXT}content-length: 10000\r\nconnection: close\r\n{DATE}\r\n{big}"
+    );
     assert_eq!(got, format!("{one}{two}"));
     assert_eq!(
         sim.elapsed(),
