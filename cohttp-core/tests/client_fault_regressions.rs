@@ -201,14 +201,15 @@ fn unsolicited_408_closing_a_reused_connection_retries_an_idempotent_request() {
     sim.net()
         .push_faults("kv", Faults::none().server_stops_reading_after(first + 10));
     let c = cache(&sim);
-    let (one, two) = sim.block_on(async {
-        let r = c.call(req("GET", "/a")).await?;
-        let one = r.into_body().to_string().await?;
-        let r = c.call(req("GET", "/b")).await?;
-        let two = r.into_body().to_string().await?;
-        Ok::<_, Error>((one, two))
-    })
-    .expect("both answered");
+    let (one, two) = sim
+        .block_on(async {
+            let r = c.call(req("GET", "/a")).await?;
+            let one = r.into_body().to_string().await?;
+            let r = c.call(req("GET", "/b")).await?;
+            let two = r.into_body().to_string().await?;
+            Ok::<_, Error>((one, two))
+        })
+        .expect("both answered");
     assert_eq!((one.as_str(), two.as_str()), ("ok /a", "ok /b"));
     // The second went out twice: once into the stall, once on a new connection.
     assert_eq!(sim.net().connections().len(), 2);

@@ -264,7 +264,8 @@ fn steady_slow_upload_above_the_rate_is_not_cut() {
 #[test]
 fn steady_slow_download_above_the_rate_is_not_cut() {
     let sim = Sim::new(8);
-    sim.net().push_faults("download", Faults::none().buffer(1024));
+    sim.net()
+        .push_faults("download", Faults::none().buffer(1024));
     let big = Big {
         size: 200_000,
         rt: sim.runtime(),
@@ -292,7 +293,11 @@ fn steady_slow_download_above_the_rate_is_not_cut() {
         (sim.elapsed(), String::from_utf8(got).unwrap())
     });
     assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{}", &got[..40]);
-    assert!(got.ends_with(&"z".repeat(1000)), "cut short: {} bytes", got.len());
+    assert!(
+        got.ends_with(&"z".repeat(1000)),
+        "cut short: {} bytes",
+        got.len()
+    );
     assert_eq!(got.len() - got.find("\r\n\r\n").unwrap() - 4, 200_000);
     assert!(at > secs(200), "{at:?}");
 }

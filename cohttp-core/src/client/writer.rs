@@ -376,7 +376,9 @@ async fn flush(
                 // the request went out (RFC 9112 §9.3.1).
                 let went_out = carried.is_some_and(|(_, start)| start < failed_at);
                 Error::retry(went_out)
-                    .with_context("the peer closed or reset the connection while the request was written")
+                    .with_context(
+                        "the peer closed or reset the connection while the request was written",
+                    )
                     .with_source(e)
             } else {
                 Error::from(e).with_context("could not write the request")

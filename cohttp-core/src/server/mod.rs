@@ -97,8 +97,8 @@ pub use date::http_date;
 pub use file_server::FileServer;
 pub use files::{content_type, resolve_local_file, resolve_local_path, respond_file};
 pub use handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
-pub use min_rate::MinRate;
 pub use listing::{escape_html, html_listing, percent_encode_segment, ListingEntry};
+pub use min_rate::MinRate;
 pub use range::{parse_range, ByteRange, RangeAnswer};
 pub use respond::{
     respond, respond_error, respond_need_auth, respond_not_found, respond_redirect, respond_string,
