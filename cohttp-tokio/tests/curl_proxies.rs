@@ -1,7 +1,8 @@
 //! `cohttp-curl` through two forward proxies, `cohttp-proxy` and Debian's `tinyproxy`,
-//! over loopback: a file over `http` with `--proxy` and with `http_proxy`, several URLs
-//! in one run, and `https` through a `CONNECT` tunnel to a `cohttp-server
-//! --tls-cert` origin trusted with `--cacert` (and refused without it). Each step checks
+//! over loopback: a file over `http` with `--proxy` and with `http_proxy` (and not
+//! through the proxy when `no_proxy` exempts the origin), several URLs in one run, and
+//! `https` through a `CONNECT` tunnel to a `cohttp-server --tls-cert` origin trusted
+//! with `--cacert` (and refused without it). Each step checks
 //! the exact bodies, the exit status, and that the proxy saw the request (its log, and
 //! the `Via` it adds). The tinyproxy test skips with a notice when tinyproxy is not
 //! installed (`.ci/run` installs it). Every process is bounded and killed on drop.
@@ -28,6 +29,7 @@ const FILES: &[(&str, &str)] = &[
     ("two.txt", "second;"),
     ("three.txt", "third."),
     ("secure.txt", "inside the tunnel"),
+    ("direct.txt", "exempted by no_proxy"),
 ];
 
 fn content(name: &str) -> &'static str {
@@ -133,6 +135,13 @@ fn exercise(origins: &Origins, proxy: &str, via: &str) -> Expect {
     assert_body(&run, content("env.txt"), "http_proxy");
     lines.push(format!("GET {}", origins.http("env.txt")));
 
+    // no_proxy exempts the origin: straight there, the proxy never sees it (checked on
+    // its log by `assert_seen`).
+    let run = curl_with(&[&origins.http("direct.txt")], |cmd| {
+        cmd.env("http_proxy", proxy).env("no_proxy", "127.0.0.1");
+    });
+    assert_body(&run, content("direct.txt"), "no_proxy");
+
     // Several URLs in one run, pipelined to the proxy; bodies in URL order.
     let names = ["one.txt", "two.txt", "three.txt"];
     let urls: Vec<String> = names.iter().map(|n| origins.http(n)).collect();
@@ -201,6 +210,10 @@ fn assert_seen(log: &str, expect: &Expect) {
     if let Some(line) = missing(log, expect) {
         panic!("the proxy did not log {line:?} (in order); log:\n{log}");
     }
+    assert!(
+        !log.contains("/direct.txt"),
+        "the no_proxy request went through the proxy:\n{log}"
+    );
 }
 
 #[test]
