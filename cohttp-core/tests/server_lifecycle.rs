@@ -276,7 +276,10 @@ fn connection_limit_never_evicts_a_connection_with_a_head_under_way() {
         let mut b = server.connect().await;
         send(&mut b, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let mut rb = Reader::new();
-        assert_eq!(rb.response(&mut b, &Method::GET).await.unwrap().body, "GET /b");
+        assert_eq!(
+            rb.response(&mut b, &Method::GET).await.unwrap().body,
+            "GET /b"
+        );
         // `b` waited for `a`'s head timeout (408 at 4 s) and its lingering close (2 s):
         // `a` was never evicted.
         assert_eq!(sim.elapsed(), Duration::from_secs(6));

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cohttp_core::client::Client;
-use cohttp_core::ErrorKind;
 use cohttp_core::server::ServerConfig;
+use cohttp_core::ErrorKind;
 use hostile_support::{fresh_client, keep_alive_client, probe, probe_while, Latencies, TestServer};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;

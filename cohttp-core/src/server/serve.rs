@@ -133,9 +133,10 @@ pub async fn serve_listener<H: Handler>(
         match event {
             Event::Stop => break,
             Event::Accepted(io, peer) => {
-                if shutdown.counted() >= config.max_connections && !shutdown.evict_oldest_idle()
-                {
-                    log::debug!("at the connection limit with no idle connection: refusing {peer:?}");
+                if shutdown.counted() >= config.max_connections && !shutdown.evict_oldest_idle() {
+                    log::debug!(
+                        "at the connection limit with no idle connection: refusing {peer:?}"
+                    );
                     drop(io);
                     continue;
                 }

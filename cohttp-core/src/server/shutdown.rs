@@ -193,11 +193,11 @@ impl Shutdown {
         let mut best: Option<(u64, usize)> = None;
         for (key, state) in slots.states.iter().enumerate() {
             let Some(state) = state else { continue };
-            let since = state.idle_since.load(Ordering::Acquire);
+            let since = state.idle_since.load(Ordering::SeqCst);
             if since == 0 || state.evicted.load(Ordering::Acquire) {
                 continue;
             }
-            if best.is_none_or(|(b, _)| since < b) {
+            if best.map_or(true, |(b, _)| since < b) {
                 best = Some((since, key));
             }
         }
@@ -253,7 +253,7 @@ impl Watch {
             .saturating_duration_since(self.shutdown.inner.origin)
             .as_nanos();
         let stamp = u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1;
-        self.state.idle_since.store(stamp, Ordering::Release);
+        self.state.idle_since.store(stamp, Ordering::SeqCst);
         if self.shutdown.inner.full.load(Ordering::SeqCst) {
             self.shutdown.inner.full.store(false, Ordering::SeqCst);
             self.shutdown.inner.server.wake();
