@@ -682,7 +682,9 @@ impl<H: Handler> Conn<H> {
         poll_fn(|cx| loop {
             {
                 let mut s = lock(shared);
-                if s.unwritten() >= high {
+                // A chunk written without copying must be out before the body is
+                // polled again (whatever comes next is appended to the buffer).
+                if s.unwritten() >= high || s.direct.is_some() {
                     let before = s.unwritten();
                     match s.poll_flush(cx) {
                         Poll::Ready(Ok(())) => {
@@ -717,6 +719,17 @@ impl<H: Handler> Conn<H> {
             match body.poll_next_unpin(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     let mut s = lock(shared);
+                    if chunk.len() >= DIRECT_WRITE_MIN {
+                        // Large: written from the chunk itself, after what is buffered.
+                        match encoder.encode_external(chunk.len()) {
+                            Ok(true) => {
+                                s.direct = Some(chunk);
+                                continue;
+                            }
+                            Ok(false) => {}
+                            Err(e) => return Poll::Ready(Err(SendError::Body(e))),
+                        }
+                    }
                     if let Err(e) = encoder.encode(&chunk, &mut s.wbuf) {
                         return Poll::Ready(Err(SendError::Body(e)));
                     }
@@ -942,6 +955,10 @@ fn connection_value(keep: bool, version: Version) -> Option<&'static str> {
         None
     }
 }
+
+/// Response body chunks this large or larger are written from the chunk itself (with
+/// what is buffered before them, in one vectored write), not copied to the buffer.
+const DIRECT_WRITE_MIN: usize = 16 * 1024;
 
 /// The largest header map kept between requests (in fields).
 const SPARE_HEADERS_MAX: usize = 64;
