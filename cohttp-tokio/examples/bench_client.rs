@@ -211,7 +211,9 @@ async fn pooled(rt: &Runtime, uri: http::Uri, c: usize, n: u64) -> Result<Outcom
     let mut warm = Vec::with_capacity(c);
     for _ in 0..c {
         let (client, uri) = (client.clone(), uri.clone());
-        warm.push(tokio::spawn(async move { check(client.get(uri).await).await }));
+        warm.push(tokio::spawn(
+            async move { check(client.get(uri).await).await },
+        ));
     }
     for t in warm {
         if !t.await.unwrap_or(false) {
