@@ -132,6 +132,8 @@ struct Slot {
     persistent: bool,
     /// Woken when a connection is added or removed.
     listeners: Vec<oneshot::Sender<()>>,
+    /// The connection that answered last: the likeliest to be idle, looked at first.
+    recent: Option<Connection>,
 }
 
 impl Slot {
@@ -169,13 +171,18 @@ impl Pool {
     pub(crate) async fn call(&self, key: &Key, req: Request<Body>) -> Result<Response<Body>> {
         let conn = self.checkout(key).await?;
         let resp = conn.call(req).await;
-        if resp.is_ok() && conn.persistent() == Some(true) {
+        if resp.is_ok() {
+            let persistent = conn.persistent() == Some(true);
             let mut slots = self.inner.lock();
             match slots.get_mut(key) {
-                Some(slot) => slot.persistent = true,
-                None => {
+                Some(slot) => {
+                    slot.persistent |= persistent;
+                    slot.recent = Some(conn);
+                }
+                None if persistent => {
                     slots.entry(key.clone()).or_default().persistent = true;
                 }
+                None => {}
             }
         }
         resp
@@ -277,6 +284,11 @@ impl Inner {
             // Not reached: the slot was inserted above under the same lock.
             return Choice::Wait(Box::pin(future::ready(())));
         };
+        if let Some(c) = slot.recent.take() {
+            if c.load() == Some(0) {
+                return Choice::Use(c);
+            }
+        }
         // One look at each connection: `None` when closed, else its queue length.
         let mut idle = None;
         slot.conns.retain(|c| match c.load() {
@@ -331,6 +343,9 @@ impl Inner {
         let mut slots = self.lock();
         if let Some(slot) = slots.get_mut(key) {
             slot.conns.retain(|c| c.id() != conn.id());
+            if slot.recent.as_ref().is_some_and(|c| c.id() == conn.id()) {
+                slot.recent = None;
+            }
             slot.changed();
         }
     }

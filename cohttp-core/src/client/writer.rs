@@ -226,10 +226,12 @@ async fn write_job(
     wr: &mut WriteHalf<BoxTransport>,
 ) -> std::result::Result<(), JobError> {
     let Job { seq, mut req, last } = job;
-    // Checked before anything else; both are borrowed from the request in the usual case, so
-    // they are taken again once its headers are final, just before the head is written.
-    missing_host(&req, &shared.default_host).map_err(JobError::Request)?;
-    request_target(&req).map_err(JobError::Request)?;
+    // Both are taken once the headers are final, just before the head is written (they
+    // borrow from the request); a streamed body is checked first, before it is measured.
+    if req.body().is_stream() {
+        missing_host(&req, &shared.default_host).map_err(JobError::Request)?;
+        request_target(&req).map_err(JobError::Request)?;
+    }
     let version = req.version();
     if version != Version::HTTP_11 && version != Version::HTTP_10 {
         return Err(JobError::Request(Error::usage(
