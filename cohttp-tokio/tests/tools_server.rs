@@ -1,6 +1,8 @@
 //! The `cohttp-server` binary against `curl`, over loopback: listing, file, range, 304,
-//! traversal attempts, `-q`, graceful stop on SIGTERM, and HTTPS with `--tls-cert`.
-//! Each test skips with a notice when curl is not installed.
+//! traversal attempts, unreadable files (403), 405 with `Allow`, the 301 to a
+//! directory's slash, `-q`, graceful stop on SIGTERM and on SIGINT with a download in
+//! flight, and HTTPS with `--tls-cert`. Each test skips with a notice when curl is not
+//! installed.
 
 mod tools_support;
 
@@ -133,6 +135,86 @@ fn curl_traversal_attempts_are_refused() {
     let _ = std::fs::remove_dir_all(&base);
 }
 
+/// A file and a directory with mode 000 get `403`, not their content, not `500`.
+///
+/// Root reads any file whatever its mode, so when the tests run as root the server is
+/// started as the unprivileged user `nobody` (uid and gid 65534), for which the modes
+/// do hold; the test skips with a notice only when even that user could read the file
+/// (or the server cannot run as it).
+#[cfg(unix)]
+#[test]
+fn unreadable_file_and_directory_get_403() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+
+    if !have_curl() {
+        return;
+    }
+    let base = site("unreadable");
+    let root = base.join("root");
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(&base, 0o755);
+    mode(&root, 0o755);
+    mode(&root.join("hello.txt"), 0o644);
+    std::fs::write(root.join("locked.txt"), "LOCKED-CONTENT").unwrap();
+    mode(&root.join("locked.txt"), 0o000);
+    std::fs::create_dir(root.join("closed")).unwrap();
+    std::fs::write(root.join("closed/inner.txt"), "INNER-CONTENT").unwrap();
+    mode(&root.join("closed"), 0o000);
+    let as_root = std::fs::metadata(root.join("locked.txt")).unwrap().uid() == 0;
+    let readable_by_us = std::fs::File::open(root.join("locked.txt")).is_ok();
+    if readable_by_us && !as_root {
+        println!("notice: unreadable_file_and_directory_get_403 skipped: mode 000 does not stop this user from reading");
+        mode(&root.join("closed"), 0o755);
+        let _ = std::fs::remove_dir_all(&base);
+        return;
+    }
+    if as_root {
+        // The binary must be reachable by `nobody` (it is not under a private home).
+        let runs = Command::new(SERVER)
+            .arg("--help")
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !runs {
+            println!("notice: unreadable_file_and_directory_get_403 skipped: running as root, and the user nobody cannot run {SERVER}");
+            mode(&root.join("closed"), 0o755);
+            let _ = std::fs::remove_dir_all(&base);
+            return;
+        }
+    }
+    let args = [path_str(&root), "--port", "0", "-q"];
+    let srv = if as_root {
+        // Dropping to `nobody`; std clears the supplementary groups when root sets a uid.
+        Tool::start_with(SERVER, &args, |cmd| {
+            cmd.uid(65534).gid(65534);
+        })
+    } else {
+        Tool::start(SERVER, &args)
+    };
+    // The server can read what it should...
+    let (code, body) = curl_status(&[&format!("{}/hello.txt", srv.base())]);
+    assert_eq!((code, body.as_str()), (200, "abcdefghijklmnopqrstuvwxyz"));
+    // ...and not the rest.
+    for path in ["/locked.txt", "/closed/", "/closed/inner.txt"] {
+        let (code, body) = curl_status(&[&format!("{}{path}", srv.base())]);
+        assert_eq!((code, body.as_str()), (403, "Forbidden"), "{path}");
+    }
+    let head = curl(&["-I", &format!("{}/locked.txt", srv.base())]);
+    let head = String::from_utf8_lossy(&head.stdout).into_owned();
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+    // The listing of the document root still works, and shows the entries.
+    let (code, listing) = curl_status(&[&format!("{}/", srv.base())]);
+    assert_eq!(code, 200);
+    assert!(listing.contains(">locked.txt</a>"), "{listing}");
+    drop(srv);
+    mode(&root.join("closed"), 0o755);
+    let _ = std::fs::remove_dir_all(&base);
+}
+
 #[test]
 fn access_log_on_stderr_quiet_with_q_and_graceful_stop_on_sigterm() {
     if !have_curl() {
@@ -150,6 +232,92 @@ fn access_log_on_stderr_quiet_with_q_and_graceful_stop_on_sigterm() {
     let (ok, err) = quiet.terminate();
     assert!(ok);
     assert!(!err.contains("GET /hello.txt"), "{err}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn curl_other_methods_get_405_with_allow_and_directories_301_to_the_slash() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("methods");
+    let srv = server(&base.join("root"), &["-q"]);
+    for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
+        let out = curl(&[
+            "-X",
+            method,
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            &format!("{}/hello.txt", srv.base()),
+        ]);
+        let head = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 405"), "{method}: {head}");
+        assert!(
+            head.contains("\r\nallow: get, head\r\n"),
+            "{method}: {head}"
+        );
+    }
+    let out = curl(&[
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        &format!("{}/docs?x=1", srv.base()),
+    ]);
+    let head = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 301"), "{head}");
+    assert!(head.contains("\r\nlocation: /docs/?x=1\r\n"), "{head}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+/// SIGINT while a download is in flight: the server stops accepting, lets the download
+/// finish (the tools allow 5 s), then exits successfully.
+#[cfg(unix)]
+#[test]
+fn sigint_lets_the_download_in_flight_finish_then_stops() {
+    use std::time::{Duration, Instant};
+
+    if !have_curl() {
+        return;
+    }
+    let base = site("sigint");
+    let big: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(base.join("root/big.bin"), &big).unwrap();
+    let srv = server(&base.join("root"), &[]);
+    let out = base.join("big.out");
+    // 8 MiB at 4 MiB/s: about 2 s, more than socket buffers hold.
+    let mut download = Command::new("curl")
+        .args(["-s", "--max-time", "30", "--limit-rate", "4M", "-o"])
+        .arg(&out)
+        .arg(format!("{}/big.bin", srv.base()))
+        .spawn()
+        .expect("run curl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "the download did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = srv.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = download.wait().unwrap();
+    assert!(status.success(), "curl: {status}");
+    assert!(
+        std::fs::read(&out).unwrap() == big,
+        "the download is incomplete"
+    );
+    let (ok, err) = srv.terminate();
+    assert!(ok, "exit status after SIGINT; stderr: {err}");
+    assert!(
+        err.contains("\"GET /big.bin HTTP/1.1\" 200 8388608"),
+        "{err}"
+    );
+    assert!(err.contains("cohttp-server: stopped"), "{err}");
     let _ = std::fs::remove_dir_all(&base);
 }
 
