@@ -55,7 +55,7 @@ use crate::server::handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
 use crate::server::min_rate::Budget;
 use crate::server::respond::TEXT_PLAIN_UTF8;
 use crate::server::shared::{lock, RequestBody, Shared};
-use crate::server::shutdown::{Phase, Watch};
+use crate::server::shutdown::Watch;
 
 /// Runs a handler's `conn_closed` exactly once, when dropped.
 struct ClosedGuard<H: Handler> {
@@ -170,10 +170,9 @@ impl<H: Handler> Conn<H> {
         }
     }
 
+    /// Whether the server is draining, or evicted this connection to make room.
     fn stopping(&self) -> bool {
-        self.watch
-            .as_ref()
-            .is_some_and(|w| w.phase() >= Phase::Draining)
+        self.watch.as_ref().is_some_and(|w| w.stopping())
     }
 
     /// Polls `poll` until it is ready, the runtime clock reaches `deadline`, or (when
@@ -196,7 +195,7 @@ impl<H: Handler> Conn<H> {
                 return Poll::Ready(Waited::Timeout);
             }
             if let Some(w) = watch {
-                if w.poll_phase(Phase::Draining, cx).is_ready() {
+                if w.poll_stopping(cx).is_ready() {
                     return Poll::Ready(Waited::Stopped);
                 }
             }
@@ -309,7 +308,15 @@ impl<H: Handler> Conn<H> {
                 None if first => self.started + self.config.header_read_timeout,
                 None => self.rt.now() + self.config.keep_alive_timeout,
             };
-            match self.wait(deadline, idle, |s, cx| s.poll_fill(cx)).await {
+            // Idle (no byte of a request yet): the accept loop may evict it for room.
+            if let (true, Some(w)) = (idle, &self.watch) {
+                w.set_idle(self.rt.now());
+            }
+            let waited = self.wait(deadline, idle, |s, cx| s.poll_fill(cx)).await;
+            if let (true, Some(w)) = (idle, &self.watch) {
+                w.set_busy();
+            }
+            match waited {
                 Waited::Done(Ok(_)) => {}
                 Waited::Done(Err(_)) => return Head::Broken,
                 Waited::Timeout if idle => return Head::Idle,
