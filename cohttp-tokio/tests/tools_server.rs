@@ -1,6 +1,6 @@
 //! The `cohttp-server` binary against `curl`, over loopback: listing, file, range, 304,
-//! traversal attempts, `-q`, graceful stop on SIGTERM, and HTTPS with `--tls-cert`.
-//! Each test skips with a notice when curl is not installed.
+//! traversal attempts, unreadable files (403), `-q`, graceful stop on SIGTERM, and HTTPS
+//! with `--tls-cert`. Each test skips with a notice when curl is not installed.
 
 mod tools_support;
 
@@ -130,6 +130,86 @@ fn curl_traversal_attempts_are_refused() {
         assert_eq!(code, 403);
         assert!(!body.contains("TOP-SECRET"));
     }
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+/// A file and a directory with mode 000 get `403`, not their content, not `500`.
+///
+/// Root reads any file whatever its mode, so when the tests run as root the server is
+/// started as the unprivileged user `nobody` (uid and gid 65534), for which the modes
+/// do hold; the test skips with a notice only when even that user could read the file
+/// (or the server cannot run as it).
+#[cfg(unix)]
+#[test]
+fn unreadable_file_and_directory_get_403() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+
+    if !have_curl() {
+        return;
+    }
+    let base = site("unreadable");
+    let root = base.join("root");
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(&base, 0o755);
+    mode(&root, 0o755);
+    mode(&root.join("hello.txt"), 0o644);
+    std::fs::write(root.join("locked.txt"), "LOCKED-CONTENT").unwrap();
+    mode(&root.join("locked.txt"), 0o000);
+    std::fs::create_dir(root.join("closed")).unwrap();
+    std::fs::write(root.join("closed/inner.txt"), "INNER-CONTENT").unwrap();
+    mode(&root.join("closed"), 0o000);
+    let as_root = std::fs::metadata(root.join("locked.txt")).unwrap().uid() == 0;
+    let readable_by_us = std::fs::File::open(root.join("locked.txt")).is_ok();
+    if readable_by_us && !as_root {
+        println!("notice: unreadable_file_and_directory_get_403 skipped: mode 000 does not stop this user from reading");
+        mode(&root.join("closed"), 0o755);
+        let _ = std::fs::remove_dir_all(&base);
+        return;
+    }
+    if as_root {
+        // The binary must be reachable by `nobody` (it is not under a private home).
+        let runs = Command::new(SERVER)
+            .arg("--help")
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !runs {
+            println!("notice: unreadable_file_and_directory_get_403 skipped: running as root, and the user nobody cannot run {SERVER}");
+            mode(&root.join("closed"), 0o755);
+            let _ = std::fs::remove_dir_all(&base);
+            return;
+        }
+    }
+    let args = [path_str(&root), "--port", "0", "-q"];
+    let srv = if as_root {
+        // Dropping to `nobody`; std clears the supplementary groups when root sets a uid.
+        Tool::start_with(SERVER, &args, |cmd| {
+            cmd.uid(65534).gid(65534);
+        })
+    } else {
+        Tool::start(SERVER, &args)
+    };
+    // The server can read what it should...
+    let (code, body) = curl_status(&[&format!("{}/hello.txt", srv.base())]);
+    assert_eq!((code, body.as_str()), (200, "abcdefghijklmnopqrstuvwxyz"));
+    // ...and not the rest.
+    for path in ["/locked.txt", "/closed/", "/closed/inner.txt"] {
+        let (code, body) = curl_status(&[&format!("{}{path}", srv.base())]);
+        assert_eq!((code, body.as_str()), (403, "Forbidden"), "{path}");
+    }
+    let head = curl(&["-I", &format!("{}/locked.txt", srv.base())]);
+    let head = String::from_utf8_lossy(&head.stdout).into_owned();
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+    // The listing of the document root still works, and shows the entries.
+    let (code, listing) = curl_status(&[&format!("{}/", srv.base())]);
+    assert_eq!(code, 200);
+    assert!(listing.contains(">locked.txt</a>"), "{listing}");
+    drop(srv);
+    mode(&root.join("closed"), 0o755);
     let _ = std::fs::remove_dir_all(&base);
 }
 

@@ -302,7 +302,8 @@ fn check_partial_chunk_line(partial: &[u8]) -> Result<()> {
 }
 
 /// `*( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )`, ext-val a token or a
-/// quoted-string (RFC 9112 §7.1.1).
+/// quoted-string (RFC 9112 §7.1.1). Whitespace at the end of the line (after the size
+/// or after an extension) is refused, as llhttp does by default: the grammar has none.
 fn check_extensions(mut s: &[u8]) -> Result<()> {
     let bad = || Error::malformed(Malformed::ChunkExtension);
     fn skip_ws(s: &[u8]) -> &[u8] {
@@ -313,9 +314,15 @@ fn check_extensions(mut s: &[u8]) -> Result<()> {
         s.iter().take_while(|&&b| is_tchar(b)).count()
     }
     loop {
+        // BWS only ever precedes `;` or `=`, or follows them: never ends the line.
+        let before = s.len();
         s = skip_ws(s);
         if s.is_empty() {
-            return Ok(());
+            return if s.len() == before {
+                Ok(())
+            } else {
+                Err(bad())
+            };
         }
         if s[0] != b';' {
             return Err(bad());

@@ -13,8 +13,15 @@
 //! | anything else | 200, `METHOD TARGET VERSION\nBODY:` then the request body as received |
 //!
 //! TARGET is the request target exactly as sent; VERSION is `HTTP/1.1` or `HTTP/1.0`.
+//!
+//! The echo reads up to 64 KiB of the request body before it answers ([`Demo`]): a body
+//! that ends within that is checked whole first, so a malformed one (a bad chunk, a body
+//! over the limit) is answered with its 4xx rather than a 200 cut short; a longer body
+//! streams back as it arrives. [`route`] is the streaming form, for handlers that answer
+//! at once.
 
 use bytes::Bytes;
+use futures_util::future::{Either, Ready};
 use futures_util::stream::{self, StreamExt};
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
@@ -69,52 +76,98 @@ fn typed(content_type: &'static str, body: impl Into<Body>) -> Response<Body> {
     respond(StatusCode::OK, headers, body)
 }
 
-/// Answers one request of the demo service.
+/// How much of a request body the echo reads before it answers (see the module docs).
+const ECHO_READ_AHEAD: usize = 64 * 1024;
+
+/// Answers one request of the demo service at once; the echo streams the request body
+/// back as it arrives (see the module docs for the difference with [`Demo`]).
 pub fn route(req: &Request<()>, body: Body) -> Response<Body> {
+    fixed_route(req).unwrap_or_else(|| echo(req, body))
+}
+
+/// The routes other than the echo, or `None` for the echo.
+fn fixed_route(req: &Request<()>) -> Option<Response<Body>> {
     let path = req.uri().path();
     // HEAD answers as GET would, without the body (RFC 9110 §9.3.2).
     if *req.method() == Method::GET || *req.method() == Method::HEAD {
         match path {
-            "/plaintext" => return typed("text/plain", "Hello, World!"),
-            "/json" => return typed("application/json", r#"{"message":"Hello, World!"}"#),
+            "/plaintext" => return Some(typed("text/plain", "Hello, World!")),
+            "/json" => return Some(typed("application/json", r#"{"message":"Hello, World!"}"#)),
             _ => {}
         }
         let sized = |prefix: &str| path.strip_prefix(prefix).map(|n| n.parse::<u64>());
         if let Some(n) = sized("/bytes/") {
-            return match n {
+            return Some(match n {
                 Ok(n) => typed(
                     "application/octet-stream",
                     Body::from_sized_stream(repeated(n, 64 * 1024), n),
                 ),
                 Err(_) => respond_error(StatusCode::BAD_REQUEST, "N must be a whole number"),
-            };
+            });
         }
         if let Some(n) = sized("/stream/") {
-            return match n {
+            return Some(match n {
                 Ok(n) => typed(
                     "application/octet-stream",
                     Body::from_stream(repeated(n, 8 * 1024)),
                 ),
                 Err(_) => respond_error(StatusCode::BAD_REQUEST, "N must be a whole number"),
-            };
+            });
         }
     }
-    echo(req, body)
+    None
 }
 
-/// `METHOD TARGET VERSION\nBODY:` and the request body, streamed as it arrives.
-fn echo(req: &Request<()>, body: Body) -> Response<Body> {
+/// The echo's first line: `METHOD TARGET VERSION\nBODY:`.
+fn echo_prefix(req: &Request<()>) -> Bytes {
     let version = if req.version() == Version::HTTP_10 {
         "HTTP/1.0"
     } else {
         "HTTP/1.1"
     };
-    let prefix = Bytes::from(format!(
+    Bytes::from(format!(
         "{} {} {}\nBODY:",
         req.method(),
         request_target(req),
         version
-    ));
+    ))
+}
+
+/// The echo, reading up to [`ECHO_READ_AHEAD`] bytes of the body before it answers:
+/// a body that fails within them fails the request (the server answers with the
+/// body's 4xx); past them, the rest streams.
+async fn echo_read_ahead(req: Request<()>, body: Body) -> Result<Reply> {
+    let prefix = echo_prefix(&req);
+    let known = body.known_length();
+    let mut stream = body.into_stream();
+    let mut read: Vec<Bytes> = Vec::new();
+    let mut size = 0;
+    while size < ECHO_READ_AHEAD {
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                size += chunk.len();
+                read.push(chunk);
+            }
+            Some(Err(e)) => return Err(e),
+            None => {
+                let mut whole = Vec::with_capacity(prefix.len() + size);
+                whole.extend_from_slice(&prefix);
+                read.iter().for_each(|c| whole.extend_from_slice(c));
+                return Ok(Reply::Response(typed("text/plain", whole)));
+            }
+        }
+    }
+    let head = stream::iter(std::iter::once(prefix.clone()).chain(read).map(Ok));
+    let reply = match known {
+        Some(n) => Body::from_sized_stream(head.chain(stream), prefix.len() as u64 + n),
+        None => Body::from_stream(head.chain(stream)),
+    };
+    Ok(Reply::Response(typed("text/plain", reply)))
+}
+
+/// `METHOD TARGET VERSION\nBODY:` and the request body, streamed as it arrives.
+fn echo(req: &Request<()>, body: Body) -> Response<Body> {
+    let prefix = echo_prefix(req);
     let reply = match body.known_length() {
         Some(0) => Body::from_bytes(prefix),
         Some(n) => {
@@ -127,10 +180,16 @@ fn echo(req: &Request<()>, body: Body) -> Response<Body> {
 }
 
 impl Handler for Demo {
-    type Future = futures_util::future::Ready<Result<Reply>>;
+    /// Ready at once, except for an echo with a body to read first.
+    type Future = Either<Ready<Result<Reply>>, BoxFuture<'static, Result<Reply>>>;
 
     fn call(&self, _conn: ConnInfo, request: Request<()>, body: Body) -> Self::Future {
-        futures_util::future::ready(Ok(Reply::Response(route(&request, body))))
+        let answer = match fixed_route(&request) {
+            Some(response) => response,
+            None if body.known_length() == Some(0) => echo(&request, body),
+            None => return Either::Right(Box::pin(echo_read_ahead(request, body))),
+        };
+        Either::Left(futures_util::future::ready(Ok(Reply::Response(answer))))
     }
 }
 

@@ -40,6 +40,10 @@ pub(super) fn cases() -> Vec<Case> {
             run: |rt| Box::pin(pipelined_burst_raw(rt)),
         },
         Case {
+            name: "http_malformed_chunked_upload_gets_400",
+            run: |rt| Box::pin(malformed_chunked_upload(rt)),
+        },
+        Case {
             name: "http_keep_alive_one_connection",
             run: |rt| Box::pin(keep_alive_one_connection(rt)),
         },
@@ -350,6 +354,49 @@ async fn read_responses(
     Ok(out)
 }
 
+/// A chunked upload that breaks its framing is answered 400, then closed: the echo
+/// reads a short body whole before it answers, so no 200 goes out first.
+async fn malformed_chunked_upload(rt: Runtime) -> Result<(), String> {
+    let server = Running::start(&rt, loopback(), Demo, ServerConfig::default()).await?;
+    let addr = server.tcp()?;
+    let endpoint = Endpoint::Tcp {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        addrs: vec![addr],
+    };
+    let bad_chunks: [&[u8]; 4] = [
+        b"5 \r\nhello\r\n0\r\n\r\n",
+        b"0x5\r\nhello\r\n0\r\n\r\n",
+        b"5\r\nhelloXX0\r\n\r\n",
+        b"5\nhello\r\n0\r\n\r\n",
+    ];
+    for chunks in bad_chunks {
+        let mut io = rt.connect(&Ctx::new(), &endpoint).await.map_err(err)?;
+        let mut request =
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        request.extend_from_slice(chunks);
+        io.write_all(&request).await.map_err(err)?;
+        io.flush().await.map_err(err)?;
+        let responses = read_responses(&mut io, 1).await?;
+        ensure!(
+            responses[0].0 == 400,
+            "{:?} answered {:?}",
+            String::from_utf8_lossy(chunks),
+            responses[0]
+        );
+        // Then the server closes: the next read ends.
+        let mut rest = Vec::new();
+        let read = rt
+            .timeout(Duration::from_secs(10), io.read_to_end(&mut rest))
+            .await;
+        ensure!(
+            matches!(read, Ok(Ok(_))) && rest.is_empty(),
+            "after the 400: {read:?}, {rest:?}"
+        );
+    }
+    server.stop().await
+}
+
 async fn pipelined_burst_raw(rt: Runtime) -> Result<(), String> {
     let server = Running::start(&rt, loopback(), Demo, ServerConfig::default()).await?;
     let addr = server.tcp()?;
@@ -382,7 +429,7 @@ async fn pipelined_burst_raw(rt: Runtime) -> Result<(), String> {
 struct Counting(Arc<AtomicUsize>);
 
 impl Handler for Counting {
-    type Future = futures_util::future::Ready<crate::Result<Reply>>;
+    type Future = <Demo as Handler>::Future;
 
     fn call(&self, conn: ConnInfo, req: Request<()>, body: Body) -> Self::Future {
         Demo.call(conn, req, body)

@@ -2,12 +2,12 @@
 //!
 //! `cohttp-curl [-X METHOD] [-H 'Name: value']... [-d DATA | --data-binary @FILE]
 //! [-F name=value]... [-o FILE] [-i] [-I] [-v] [-L] [--proxy URL] [--max-time S]
-//! [--fail] URL...` prints response bodies to stdout as curl does; see `--help`.
+//! [--fail] [--cacert FILE] [-k] URL...` prints response bodies to stdout as curl does; see `--help`.
 //!
 //! This file only starts the runtime and reports the outcome. The parts: the command
 //! line (`args`), request bodies (`payload`, `multipart`), the transfers with
 //! pipelining and redirects (`transfer`, on `cohttp_core::client::Redirect`'s rules),
-//! heads as printed (`head`), the download progress bar (`progress`), and exit
+//! heads as printed (`head`), the roots trusted for `https` (`trust`), the download progress bar (`progress`), and exit
 //! statuses (`failure`).
 
 #[path = "cohttp-curl/args.rs"]
@@ -24,6 +24,8 @@ mod payload;
 mod progress;
 #[path = "cohttp-curl/transfer.rs"]
 mod transfer;
+#[path = "cohttp-curl/trust.rs"]
+mod trust;
 
 use std::process::ExitCode;
 

@@ -33,13 +33,18 @@ impl Tool {
     /// Starts the binary `exe` with `args` (which must make it listen on port 0 of
     /// 127.0.0.1) and waits for its `listening on ADDR` line.
     pub fn start(exe: &str, args: &[&str]) -> Tool {
-        let mut child = Command::new(exe)
-            .args(args)
+        Tool::start_with(exe, args, |_| {})
+    }
+
+    /// Like [`Tool::start`], after `setup` adjusts the command (its user, say).
+    pub fn start_with(exe: &str, args: &[&str], setup: impl FnOnce(&mut Command)) -> Tool {
+        let mut cmd = Command::new(exe);
+        cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the tool");
+            .stderr(Stdio::piped());
+        setup(&mut cmd);
+        let mut child = cmd.spawn().expect("start the tool");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

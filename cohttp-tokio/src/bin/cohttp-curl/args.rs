@@ -26,6 +26,10 @@ usage: cohttp-curl [options] URL...
   -x, --proxy URL          proxy for every scheme ('' for none; NO_PROXY still applies)
   -m, --max-time S         bound on the whole transfer, in seconds
   -f, --fail               fail with exit status 22 on HTTP status >= 400
+      --cacert FILE        trust only the CA certificates in PEM file FILE for https
+                           (default: the Mozilla roots built in); also inside proxy tunnels
+  -k, --insecure           https without checking the certificate (chain, dates, name):
+                           encrypted, but to whoever answers; for tests only
   -h, --help               this text
 Environment: http_proxy, HTTPS_PROXY/https_proxy, ALL_PROXY/all_proxy, NO_PROXY/no_proxy.";
 
@@ -68,6 +72,10 @@ pub struct Args {
     pub max_time: Option<Duration>,
     /// `--fail`.
     pub fail: bool,
+    /// `--cacert`.
+    pub cacert: Option<String>,
+    /// `-k`, `--insecure`.
+    pub insecure: bool,
     /// The URLs, in order.
     pub urls: Vec<String>,
     /// `--help`.
@@ -89,6 +97,8 @@ impl Default for Args {
             proxy: None,
             max_time: None,
             fail: false,
+            cacert: None,
+            insecure: false,
             urls: Vec::new(),
             help: false,
         }
@@ -107,7 +117,7 @@ const VALUED: &[(char, &str)] = &[
 ];
 
 /// Long options with a value and no short name.
-const VALUED_LONG: &[&str] = &["data-binary", "data-ascii", "max-redirs"];
+const VALUED_LONG: &[&str] = &["data-binary", "data-ascii", "max-redirs", "cacert"];
 
 fn long_of(short: char) -> Option<&'static str> {
     VALUED.iter().find(|(c, _)| *c == short).map(|(_, l)| *l)
@@ -165,6 +175,7 @@ impl Args {
                         'v' => "verbose",
                         'L' => "location",
                         'f' => "fail",
+                        'k' => "insecure",
                         'h' => "help",
                         _ => return Err(Failure::usage(format!("unknown option -{c}"))),
                     };
@@ -183,6 +194,7 @@ impl Args {
             "verbose" => self.verbose = true,
             "location" => self.follow = true,
             "fail" => self.fail = true,
+            "insecure" => self.insecure = true,
             "help" => self.help = true,
             _ => return Err(Failure::usage(format!("unknown option --{name}"))),
         }
@@ -209,6 +221,7 @@ impl Args {
             },
             "output" => self.outputs.push(value),
             "proxy" => self.proxy = Some(value),
+            "cacert" => self.cacert = Some(value),
             "max-time" => {
                 let secs: f64 = value
                     .trim()
@@ -283,6 +296,10 @@ mod tests {
         assert_eq!(a.max_time, Some(Duration::from_millis(1500)));
         assert_eq!(a.proxy.as_deref(), Some("p:3128"));
         assert!(a.fail);
+        let a = parse(&["--cacert", "ca.pem", "-kL", "https://h/"]).unwrap();
+        assert_eq!(a.cacert.as_deref(), Some("ca.pem"));
+        assert!(a.insecure && a.follow);
+        assert!(!parse(&["--cacert=ca.pem", "u"]).unwrap().insecure);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!   [`Client::callv`] and their responses read in order; a request of the pipeline
 //!   that the server did not answer (a connection that turned out not persistent) is
 //!   sent again through the cache;
+//! - every connection, tunnels included, trusts the roots of `--cacert` (or nothing
+//!   with `--insecure`), see [`trust`];
 //! - redirects (`-L`) are followed by [`Redirect`]'s rules, through the cache, at most
 //!   `--max-redirs` times.
 
@@ -19,8 +21,10 @@ use std::io::{BufWriter, Write};
 use std::str::FromStr;
 
 use cohttp_core::client::{
-    CacheConfig, Call, Callv, Client, Proxy, ProxyConfig, ProxyRoute, Redirect, TargetForm,
+    CacheConfig, Call, Callv, Client, ConnectionConfig, Proxy, ProxyConfig, ProxyRoute, Redirect,
+    TargetForm,
 };
+use cohttp_core::runtime::Ctx;
 use cohttp_core::{Body, Error, Runtime};
 use futures_util::stream::{self, StreamExt};
 use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, HOST};
@@ -31,6 +35,7 @@ use crate::failure::Failure;
 use crate::head;
 use crate::payload::Payload;
 use crate::progress::Progress;
+use crate::trust;
 
 /// The requests of one pipeline.
 type Pipeline = Callv<stream::Iter<std::vec::IntoIter<Request<Body>>>>;
@@ -88,7 +93,15 @@ impl<'a> Transfer<'a> {
         let (headers, removed) = headers(&args.headers)?;
         let payload = args.data.as_ref().map(Payload::new).transpose()?;
         let config = proxy_config(args.proxy.as_deref()).map_err(|e| Failure::from_error(&e))?;
-        let cache = CacheConfig::new().parallel(1);
+        // One context for every connection: direct, pipelined, and through tunnels.
+        let mut ctx = Ctx::new();
+        if let Some(tls) = trust::tls_client(args.cacert.as_deref(), args.insecure)? {
+            ctx = ctx.with_tls(tls);
+        }
+        let connection = ConnectionConfig::new().ctx(ctx);
+        let cache = CacheConfig::new()
+            .parallel(1)
+            .connection(connection.clone());
         Ok(Transfer {
             args,
             method,
@@ -96,7 +109,7 @@ impl<'a> Transfer<'a> {
             removed,
             payload,
             proxy: Proxy::new(rt, config, cache),
-            client: Client::new(rt),
+            client: Client::new(rt).connection_config(connection),
         })
     }
 
@@ -453,7 +466,7 @@ fn parse_url(text: &str) -> Result<Uri, Failure> {
     Ok(uri)
 }
 
-/// `http` and `https` (TLS with the webpki roots) are supported.
+/// `http` and `https` (TLS with the webpki roots, or those of `--cacert`) are supported.
 fn check_scheme(uri: &Uri) -> Result<(), Failure> {
     match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
         Some("http" | "https") => Ok(()),
