@@ -525,3 +525,64 @@ impl Conn<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cohttp_core::runtime::Addr;
+    use cohttp_core::server::{serve_listener, ServerConfig};
+    use cohttp_core::testkit::demo::Demo;
+
+    #[test]
+    fn small_mixed_load_on_the_demo_server_meets_every_expectation() {
+        let server_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let rt = cohttp_tokio::runtime_on(server_rt.handle().clone());
+        let listener = server_rt
+            .block_on(rt.listen(Addr::Tcp(([127, 0, 0, 1], 0).into())))
+            .unwrap();
+        let Ok(Addr::Tcp(addr)) = listener.local_addr() else {
+            panic!("not a TCP listener");
+        };
+        server_rt.spawn(async move {
+            let stop = std::future::pending::<()>();
+            serve_listener(&rt, listener, Demo, ServerConfig::default(), stop).await;
+        });
+        let stats = Arc::new(Stats::default());
+        let spec = LoadSpec {
+            addr,
+            requests: 3000,
+            connections: 8,
+            seed: 42,
+            deadline: Instant::now() + Duration::from_secs(120),
+        };
+        let timed_out = run(&spec, &stats).unwrap();
+        server_rt.shutdown_background();
+        let errors = stats.first_errors.lock().unwrap().clone();
+        assert!(!timed_out);
+        assert_eq!(stats.errors.load(Relaxed), 0, "{errors:?}");
+        assert_eq!(stats.total_sent(), 3000);
+        for k in Kind::ALL {
+            let (sent, ok) = (
+                stats.sent[k.index()].load(Relaxed),
+                stats.ok[k.index()].load(Relaxed),
+            );
+            assert!(sent > 0, "no {} request sent", k.name());
+            assert_eq!(sent, ok, "{}", k.name());
+        }
+    }
+
+    #[test]
+    fn budget_is_shared_out_exactly() {
+        let stats = Stats::default();
+        assert_eq!(stats.reserve(60, 100), 60);
+        assert_eq!(stats.reserve(60, 100), 40);
+        assert_eq!(stats.reserve(1, 100), 0);
+        let stopped = Stats::default();
+        stopped.stop.store(true, Relaxed);
+        assert_eq!(stopped.reserve(1, 100), 0);
+    }
+}

@@ -4,7 +4,8 @@
 //!
 //! Pure data: no socket here (the connections are in `load.rs`). The routes are the demo
 //! service's (`cohttp-core/src/testkit/demo.rs`): `/plaintext`, `/json`, `/bytes/N`, `/stream/N`,
-//! and an echo of `METHOD TARGET VERSION\nBODY:` plus the request body for any other target.
+//! and an echo of `METHOD TARGET VERSION\nBODY:` plus the request body for any other target
+//! (read whole before answering when under 64 KiB, streamed back otherwise).
 
 use bytes::Bytes;
 
@@ -124,12 +125,13 @@ impl Rng {
         out
     }
 
-    /// A body size: mostly small, sometimes tens of KiB.
+    /// A body size: mostly small, sometimes tens of KiB, rarely up to 128 KiB (past the
+    /// echo's read-ahead, so that it streams).
     pub fn body_size(&mut self) -> usize {
         let n = match self.next_u64() % 100 {
             0..=79 => self.range(0, 1024),
             80..=97 => self.range(1025, 16 * 1024),
-            _ => self.range(16 * 1024, 64 * 1024),
+            _ => self.range(16 * 1024, 128 * 1024),
         };
         n as usize
     }
@@ -155,6 +157,19 @@ pub struct Exchange {
     pub bytes: Vec<u8>,
     /// The answer it must get.
     pub expect: Expect,
+}
+
+/// How much of a body the demo's echo reads before answering: a body shorter than this is
+/// answered whole (`Content-Length`), a longer one streams back in the request's framing.
+const ECHO_READ_AHEAD: usize = 64 * 1024;
+
+/// The framing of the echo of a chunked body of `len` bytes.
+fn echo_of_chunked(len: usize) -> Framing {
+    if len < ECHO_READ_AHEAD {
+        Framing::Length
+    } else {
+        Framing::Chunked
+    }
 }
 
 /// The echo's body for a request: `METHOD TARGET HTTP/1.1\nBODY:` and the request body.
@@ -245,7 +260,7 @@ pub fn chunked(rng: &mut Rng, body: &[u8]) -> Vec<u8> {
 }
 
 /// A chunked upload to the echo: the head and the coded body, and the echo it must get
-/// (chunked too: the length is not known in advance).
+/// (chunked too when the body is too long for the echo to read it whole first).
 pub fn chunked_upload(rng: &mut Rng, host: &str) -> Exchange {
     let target = format!("/upload/{}", rng.range(0, 999));
     let n = rng.body_size();
@@ -256,7 +271,7 @@ pub fn chunked_upload(rng: &mut Rng, host: &str) -> Exchange {
     bytes.extend_from_slice(&chunked(rng, &body));
     Exchange {
         bytes,
-        expect: Expect::exact(echoed("POST", &target, &body), Framing::Chunked),
+        expect: Expect::exact(echoed("POST", &target, &body), echo_of_chunked(body.len())),
     }
 }
 
@@ -279,7 +294,7 @@ pub fn expect_continue(rng: &mut Rng, host: &str) -> (Vec<u8>, Exchange) {
         (
             "Transfer-Encoding: chunked".to_string(),
             chunked(rng, &body),
-            Framing::Chunked,
+            echo_of_chunked(body.len()),
         )
     };
     let head = format!(

@@ -17,8 +17,9 @@
 //! It fails (non-zero exit) on any unexpected error (an invalid response, an unexpected close,
 //! a refused connection, a wait past 30 s), on the server exiting, on the time limit, on memory
 //! grown more than 5% after warm-up, or on descriptors not back to the baseline. Warm-up is the
-//! first 10% of the requests; the warm-up level is the largest sample taken during it, the end
-//! level the largest of the last 5 samples (maxima on both sides absorb the allocator's noise).
+//! first 10% of the requests or the first 10 s, whichever ends later; the warm-up level is the
+//! largest sample taken during it, the end level the largest of the last 5 samples (maxima on
+//! both sides absorb the allocator's noise: a sample may catch large buffers in flight).
 //! The summary goes to stdout and, as JSON, to `target/soak/latest.json`.
 
 pub mod load;
@@ -423,7 +424,8 @@ fn json(o: &Outcome) -> String {
             j,
             "  \"rss_kib\": {{\"first\": {}, \"warmup\": {}, \"last\": {}, \"max\": {}, \
              \"end_level\": {}, \"growth_percent\": {}, \"judged\": {}, \
-             \"warmup_rule\": \"largest sample in the first {WARMUP_PERCENT}% of requests\", \
+             \"warmup_rule\": \"largest sample in the first {WARMUP_PERCENT}% of requests or \
+             the first {} s, whichever ends later\", \
              \"end_rule\": \"largest of the last {} samples\"}},",
             m.first,
             m.warmup,
@@ -432,6 +434,7 @@ fn json(o: &Outcome) -> String {
             m.end,
             jnum(m.growth_percent),
             m.judged(),
+            monitor::MIN_WARMUP.as_secs(),
             monitor::END_SAMPLES
         );
     }

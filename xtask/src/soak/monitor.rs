@@ -19,6 +19,8 @@ pub const PERIOD: Duration = Duration::from_secs(1);
 pub const END_SAMPLES: usize = 5;
 /// Largest growth allowed, in percent of the warm-up level.
 pub const MAX_GROWTH_PERCENT: f64 = 5.0;
+/// Warm-up lasts at least this long (and at least the first 10% of requests).
+pub const MIN_WARMUP: Duration = Duration::from_secs(10);
 
 /// One reading of the server.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -106,9 +108,9 @@ fn take(pid: u32, stats: &Stats, started: Instant, total: u64) -> Option<Sample>
 pub struct Memory {
     /// The first sample (before the load), KiB.
     pub first: u64,
-    /// The warm-up level: the largest sample taken while the first 10% of requests were
-    /// sent, not counting one before the first request (the first sample after that point
-    /// when there is none), KiB.
+    /// The warm-up level: the largest sample taken during warm-up (the first 10% of the
+    /// requests or the first [`MIN_WARMUP`], whichever ends later), not counting the one
+    /// before the first request (the first sample after warm-up when there is none), KiB.
     pub warmup: u64,
     /// The last sample, KiB.
     pub last: u64,
@@ -135,13 +137,13 @@ impl Memory {
 }
 
 /// Reads the memory curve of `samples`, warm-up being the samples with at most
-/// `warmup_sent` requests sent. `None` without samples.
+/// `warmup_sent` requests sent or taken within [`MIN_WARMUP`]. `None` without samples.
 ///
 /// Both levels are maxima over several samples, so the allocator's ups and downs (a freed
 /// arena, a large response in flight at one sample) weigh on both sides alike.
 pub fn memory(samples: &[Sample], warmup_sent: u64) -> Option<Memory> {
     let first = samples.first()?;
-    let split = samples.partition_point(|s| s.sent <= warmup_sent);
+    let split = samples.partition_point(|s| s.sent <= warmup_sent || s.at <= MIN_WARMUP);
     let warmup = samples[..split]
         .iter()
         .filter(|s| s.sent > 0)
@@ -177,7 +179,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, &(sent, rss_kib))| Sample {
-                at: Duration::from_secs(i as u64 + 1),
+                // 20 s apart: past MIN_WARMUP from the first sample on.
+                at: Duration::from_secs(20 * (i as u64 + 1)),
                 sent,
                 rss_kib,
                 fds: 10,
@@ -246,6 +249,20 @@ mod tests {
         let m = memory(&s, 10).unwrap();
         assert_eq!((m.first, m.warmup), (2000, 9000));
         assert!(m.judged() && !m.grew(), "{m:?}");
+    }
+
+    #[test]
+    fn warmup_lasts_at_least_min_warmup() {
+        let mut s = curve(&[(5, 9000), (10, 9000), (20, 9900), (40, 9900), (60, 9900)]);
+        let more = curve(&[(70, 9900), (80, 9900), (90, 9900), (95, 9900), (100, 9900)]);
+        s.extend(more);
+        for (i, x) in s.iter_mut().enumerate() {
+            x.at = Duration::from_secs(3 * (i as u64 + 1));
+        }
+        // 10% of requests is reached at 6 s, but warm-up runs to 10 s: 9900 is its level.
+        let m = memory(&s, 10).unwrap();
+        assert_eq!(m.warmup, 9900);
+        assert!(!m.grew(), "{m:?}");
     }
 
     #[test]
