@@ -223,8 +223,8 @@ impl fmt::Display for TlsFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The connection closed gracefully before the response began: the request may be
-    /// sent again on a new connection. `written` says whether any of its bytes went out
+    /// The connection closed gracefully, or was aborted by the peer (reset, broken pipe),
+    /// before the response began: the request may be sent again on a new connection. `written` says whether any of its bytes went out
     /// (RFC 9112 §9.3.1: a request that was written is retried automatically only when
     /// its method is idempotent).
     Retry {

@@ -27,7 +27,7 @@ fn counting(calls: Arc<AtomicUsize>) -> impl Handler {
 fn error_response(status: StatusCode) -> String {
     let reason = status.canonical_reason().unwrap();
     format!(
-        "HTTP/1.1 {} {reason}\r\ncontent-length: {}\r\nconnection: close\r\n{DATE}\r\n{reason}",
+        "HTTP/1.1 {} {reason}\r\n{TEXT}content-length: {}\r\nconnection: close\r\n{DATE}\r\n{reason}",
         status.as_u16(),
         reason.len()
     )
@@ -267,12 +267,12 @@ fn handler_panic_is_500_and_the_next_pipelined_request_is_answered() {
         read_to_end(&mut io).await
     });
     let internal = format!(
-        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 21\r\n{DATE}\r\nInternal Server Error"
+        "HTTP/1.1 500 Internal Server Error\r\n{TEXT}content-length: 21\r\n{DATE}\r\nInternal Server Error"
     );
     assert_eq!(
         got,
         format!(
-            "{internal}{internal}HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n{DATE}\r\nGET /next"
+            "{internal}{internal}HTTP/1.1 200 OK\r\n{TEXT}content-length: 9\r\nconnection: close\r\n{DATE}\r\nGET /next"
         )
     );
     assert!(logs.contains(log::Level::Error, "handler panicked: boom at /panic"));

@@ -219,8 +219,8 @@ fn helpers_on_the_wire() {
         format!(
             "HTTP/1.1 302 Found\r\nlocation: http://example.com/new\r\ncontent-length: 0\r\n{DATE}\r\n\
              HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Basic realm=\"admin\"\r\ncontent-length: 0\r\n{DATE}\r\n\
-             HTTP/1.1 503 Service Unavailable\r\ncontent-length: 16\r\n{DATE}\r\nError: try later\
-             HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n{DATE}\r\nNot found"
+             HTTP/1.1 503 Service Unavailable\r\n{TEXT}content-length: 16\r\n{DATE}\r\nError: try later\
+             HTTP/1.1 404 Not Found\r\n{TEXT}content-length: 9\r\nconnection: close\r\n{DATE}\r\nNot found"
         )
     );
 }

@@ -95,7 +95,7 @@ fn slowloris_is_cut_off_at_the_header_timeout_while_another_client_is_served() {
     assert_eq!(cut_at, Duration::from_secs(10));
     assert_eq!(
         got,
-        "HTTP/1.1 408 Request Timeout\r\ncontent-length: 15\r\nconnection: close\r\n\
+        "HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 15\r\nconnection: close\r\n\
          date: Thu, 01 Jan 1970 00:00:10 GMT\r\n\r\nRequest Timeout"
     );
     sim.block_on(writer);
@@ -134,7 +134,7 @@ fn idle_keep_alive_connection_closes_after_the_idle_timeout() {
     assert_eq!(at, Duration::from_secs(6));
     assert_eq!(
         got,
-        "HTTP/1.1 200 OK\r\ncontent-length: 6\r\ndate: Thu, 01 Jan 1970 00:00:01 GMT\r\n\r\nGET /a"
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 6\r\ndate: Thu, 01 Jan 1970 00:00:01 GMT\r\n\r\nGET /a"
     );
 }
 
@@ -229,7 +229,7 @@ fn graceful_shutdown_finishes_in_flight_requests_and_closes_idle_ones_at_once() 
     assert_eq!(busy_at, Duration::from_secs(5));
     assert_eq!(
         busy_got,
-        "HTTP/1.1 200 OK\r\ncontent-length: 8\r\nconnection: close\r\n\
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 8\r\nconnection: close\r\n\
          date: Thu, 01 Jan 1970 00:00:05 GMT\r\n\r\n/sleep/5"
     );
     sim.block_on(server.stopped());

@@ -97,42 +97,42 @@ fn keep_alive_cases() -> Vec<Case> {
         Case {
             request: "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
             response: format!(
-                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
+                "HTTP/1.1 200 OK\r\n{TEXT}content-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
             ),
             kept: false,
         },
         Case {
             request: "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Keep-Alive, CLOSE\r\n\r\n",
             response: format!(
-                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
+                "HTTP/1.1 200 OK\r\n{TEXT}content-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
             ),
             kept: false,
         },
         Case {
             request: "GET /a HTTP/1.0\r\n\r\n",
             response: format!(
-                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
+                "HTTP/1.1 200 OK\r\n{TEXT}content-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /a"
             ),
             kept: false,
         },
         Case {
             request: "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
             response: format!(
-                "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: keep-alive\r\n{DATE}\r\nGET /a"
+                "HTTP/1.1 200 OK\r\n{TEXT}content-length: 6\r\nconnection: keep-alive\r\n{DATE}\r\nGET /a"
             ),
             kept: true,
         },
         Case {
             request: "GET /close HTTP/1.1\r\nHost: x\r\n\r\n",
             response: format!(
-                "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n{DATE}\r\nbye"
+                "HTTP/1.1 200 OK\r\n{TEXT}connection: close\r\ncontent-length: 3\r\n{DATE}\r\nbye"
             ),
             kept: false,
         },
         Case {
             request: "GET /close HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
             response: format!(
-                "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n{DATE}\r\nbye"
+                "HTTP/1.1 200 OK\r\n{TEXT}connection: close\r\ncontent-length: 3\r\n{DATE}\r\nbye"
             ),
             kept: false,
         },
@@ -188,9 +188,9 @@ fn head_gets_the_head_only_and_framing_goes_on() {
     assert_eq!(
         got,
         format!(
-            "HTTP/1.1 200 OK\r\ncontent-length: 7\r\n{DATE}\r\n\
+            "HTTP/1.1 200 OK\r\n{TEXT}content-length: 7\r\n{DATE}\r\n\
              HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n{DATE}\r\n\
-             HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /y"
+             HTTP/1.1 200 OK\r\n{TEXT}content-length: 6\r\nconnection: close\r\n{DATE}\r\nGET /y"
         )
     );
 }
@@ -261,7 +261,7 @@ fn get_with_a_body_is_framed_never_parsed_as_the_next_request() {
     assert_eq!(
         got,
         format!(
-            "{}HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n{DATE}\r\nGET /next",
+            "{}HTTP/1.1 200 OK\r\n{TEXT}content-length: 9\r\nconnection: close\r\n{DATE}\r\nGET /next",
             ok("ignored")
         )
     );
@@ -281,7 +281,9 @@ fn unread_body_past_the_drain_limit_closes_the_connection() {
     });
     assert_eq!(
         got,
-        format!("HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n{DATE}\r\nignored")
+        format!(
+            "HTTP/1.1 200 OK\r\n{TEXT}content-length: 7\r\nconnection: close\r\n{DATE}\r\nignored"
+        )
     );
 }
 
@@ -358,7 +360,9 @@ fn expect_continue_not_sent_when_the_handler_answers_without_reading() {
     });
     assert_eq!(
         got,
-        format!("HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n{DATE}\r\nignored")
+        format!(
+            "HTTP/1.1 200 OK\r\n{TEXT}content-length: 7\r\nconnection: close\r\n{DATE}\r\nignored"
+        )
     );
 }
 
@@ -501,7 +505,7 @@ fn expert_handler_can_hand_the_connection_back_to_http() {
         got,
         format!(
             "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: shout\r\n{DATE}\r\n\
-             ABCDHTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n{DATE}\r\nplain"
+             ABCDHTTP/1.1 200 OK\r\n{TEXT}content-length: 5\r\nconnection: close\r\n{DATE}\r\nplain"
         )
     );
 }
@@ -538,9 +542,10 @@ fn unread_body_is_drained_while_a_large_response_is_still_being_written() {
         .await;
         read_to_end(&mut io).await
     });
-    let one = format!("HTTP/1.1 200 OK\r\ncontent-length: 10000\r\n{DATE}\r\n{big}");
-    let two =
-        format!("HTTP/1.1 200 OK\r\ncontent-length: 10000\r\nconnection: close\r\n{DATE}\r\n{big}");
+    let one = format!("HTTP/1.1 200 OK\r\n{TEXT}content-length: 10000\r\n{DATE}\r\n{big}");
+    let two = format!(
+        "HTTP/1.1 200 OK\r\n{TEXT}content-length: 10000\r\nconnection: close\r\n{DATE}\r\n{big}"
+    );
     assert_eq!(got, format!("{one}{two}"));
     assert_eq!(
         sim.elapsed(),
@@ -607,7 +612,7 @@ fn final_response_with_an_interim_status_becomes_500() {
     assert_eq!(
         got,
         format!(
-            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 21\r\nconnection: close\r\n{DATE}\r\n\
+            "HTTP/1.1 500 Internal Server Error\r\n{TEXT}content-length: 21\r\nconnection: close\r\n{DATE}\r\n\
              Internal Server Error"
         )
     );

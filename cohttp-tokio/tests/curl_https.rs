@@ -132,3 +132,12 @@ fn unusable_ca_files_exit_77() {
     );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
+
+#[test]
+fn help_documents_cacert_and_insecure() {
+    let run = curl(&["--help"]);
+    assert_eq!(run.code(), 0);
+    let help = run.stdout_text();
+    assert!(help.contains("--cacert FILE"), "{help}");
+    assert!(help.contains("-k, --insecure"), "{help}");
+}

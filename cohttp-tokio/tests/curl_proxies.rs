@@ -1,9 +1,10 @@
 //! `cohttp-curl` through two forward proxies, `cohttp-proxy` and Debian's `tinyproxy`,
-//! over loopback: a file over `http` with `--proxy` and with `http_proxy`, several URLs
-//! in one run, and `https` through a `CONNECT` tunnel to a `cohttp-server
-//! --tls-cert` origin trusted with `--cacert` (and refused without it). Each step checks
-//! the exact bodies, the exit status, and that the proxy saw the request (its log, and
-//! the `Via` it adds). The tinyproxy test skips with a notice when tinyproxy is not
+//! over loopback: a file over `http` with `--proxy` and with `http_proxy` (and not
+//! through the proxy when `no_proxy` exempts the origin), several URLs in one run, and
+//! `https` through a `CONNECT` tunnel to a `cohttp-server --tls-cert` origin trusted
+//! with `--cacert` (and refused without it); and cohttp-proxy's 502 for a dead
+//! upstream, plain and CONNECT. Each step checks the exact bodies, the exit status, and
+//! that the proxy saw the request (its log, and the `Via` it adds). The tinyproxy test skips with a notice when tinyproxy is not
 //! installed (`.ci/run` installs it). Every process is bounded and killed on drop.
 
 mod curl_support;
@@ -28,6 +29,7 @@ const FILES: &[(&str, &str)] = &[
     ("two.txt", "second;"),
     ("three.txt", "third."),
     ("secure.txt", "inside the tunnel"),
+    ("direct.txt", "exempted by no_proxy"),
 ];
 
 fn content(name: &str) -> &'static str {
@@ -133,6 +135,13 @@ fn exercise(origins: &Origins, proxy: &str, via: &str) -> Expect {
     assert_body(&run, content("env.txt"), "http_proxy");
     lines.push(format!("GET {}", origins.http("env.txt")));
 
+    // no_proxy exempts the origin: straight there, the proxy never sees it (checked on
+    // its log by `assert_seen`).
+    let run = curl_with(&[&origins.http("direct.txt")], |cmd| {
+        cmd.env("http_proxy", proxy).env("no_proxy", "127.0.0.1");
+    });
+    assert_body(&run, content("direct.txt"), "no_proxy");
+
     // Several URLs in one run, pipelined to the proxy; bodies in URL order.
     let names = ["one.txt", "two.txt", "three.txt"];
     let urls: Vec<String> = names.iter().map(|n| origins.http(n)).collect();
@@ -201,6 +210,10 @@ fn assert_seen(log: &str, expect: &Expect) {
     if let Some(line) = missing(log, expect) {
         panic!("the proxy did not log {line:?} (in order); log:\n{log}");
     }
+    assert!(
+        !log.contains("/direct.txt"),
+        "the no_proxy request went through the proxy:\n{log}"
+    );
 }
 
 #[test]
@@ -351,4 +364,40 @@ fn cohttp_curl_through_tinyproxy_plain_env_several_urls_and_connect() {
     assert!(run.stdout.is_empty());
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.starts_with("cohttp-curl: "), "{}", run.stderr);
+}
+
+#[test]
+fn cohttp_curl_through_cohttp_proxy_to_a_dead_upstream_gets_502() {
+    let proxy = Tool::start(PROXY, &["--port", "0", "-q"]);
+    let dead = free_port();
+    let url = format!("http://127.0.0.1:{dead}/x");
+    // Plain: the proxy's 502 is the answer; with --fail, exit status 22.
+    let run = curl(&["-i", "--proxy", &proxy.base(), &url]);
+    assert_eq!(run.code(), 0, "{}", run.stderr);
+    assert!(
+        run.stdout_text()
+            .starts_with("HTTP/1.1 502 Bad Gateway\r\n"),
+        "{}",
+        run.stdout_text()
+    );
+    let run = curl(&["--fail", "--proxy", &proxy.base(), &url]);
+    assert_eq!(run.code(), 22, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "cohttp-curl: the requested URL returned error: 502\n"
+    );
+    // CONNECT: the tunnel is refused with 502, exit status 56 as curl's.
+    let run = curl(&[
+        "--proxy",
+        &proxy.base(),
+        &format!("https://127.0.0.1:{dead}/x"),
+    ]);
+    assert_eq!(run.code(), 56, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "cohttp-curl: proxy refused CONNECT 127.0.0.1:{dead}: proxy answered 502 Bad Gateway\n"
+        )
+    );
+    assert!(run.stdout.is_empty());
 }

@@ -1,11 +1,15 @@
 //! The `cohttp-proxy` binary against `curl` and `cohttp-server`, over loopback:
-//! plain forwarding (`curl -x`), a CONNECT tunnel (`curl -p -x`), 502 for an
-//! unreachable upstream, and the open-proxy warning in `--help`. Each test skips with a
-//! notice when curl is not installed.
+//! plain forwarding (`curl -x`), hop-by-hop fields removed both ways (with a raw echo
+//! origin), a CONNECT tunnel (`curl -p -x`), 502 for an unreachable upstream, 400 for
+//! bad targets, and the open-proxy warning in `--help`. Each test skips with a notice
+//! when curl is not installed.
 
 mod tools_support;
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::process::Command;
+use std::time::Duration;
 
 use tools_support::*;
 
@@ -39,6 +43,94 @@ fn curl_through_the_proxy_plain_forwarding_adds_via() {
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// An origin on a raw socket that answers one request with its head as the body, and
+/// hop-by-hop fields of its own in the response. Returns its port.
+fn echo_origin() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((mut conn, _)) = listener.accept() else {
+            return;
+        };
+        let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+            match conn.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nConnection: close, X-Origin-Hop\r\nX-Origin-Hop: 1\r\n\
+             Keep-Alive: timeout=5\r\nX-Origin-End: 2\r\nContent-Length: {}\r\n\r\n",
+            head.len()
+        );
+        let _ = conn.write_all(answer.as_bytes());
+        let _ = conn.write_all(&head);
+    });
+    port
+}
+
+#[test]
+fn hop_by_hop_fields_are_removed_both_ways_and_via_added() {
+    if !have_curl() {
+        return;
+    }
+    let origin = echo_origin();
+    let proxy = Tool::start(PROXY, &["--port", "0", "-q"]);
+    let out = curl(&[
+        "-x",
+        &proxy.base(),
+        "-D",
+        "-",
+        "-H",
+        "Connection: X-Drop",
+        "-H",
+        "X-Drop: secret",
+        "-H",
+        "Keep-Alive: 300",
+        "-H",
+        "TE: trailers",
+        "-H",
+        "X-Keep: 2",
+        "-U",
+        "user:pass",
+        &format!("http://127.0.0.1:{origin}/echo"),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    let (response, seen) = text.split_once("\r\n\r\n").expect("a head and a body");
+    // What the origin received.
+    assert!(seen.starts_with("get /echo http/1.1\r\n"), "{seen}");
+    assert!(seen.contains("\r\nx-keep: 2\r\n"), "{seen}");
+    assert!(seen.contains("\r\nvia: 1.1 cohttp-proxy-"), "{seen}");
+    for gone in [
+        "x-drop",
+        "keep-alive",
+        "te:",
+        "proxy-authorization",
+        "proxy-connection",
+    ] {
+        assert!(
+            !seen.contains(&format!("\n{gone}")),
+            "{gone} forwarded: {seen}"
+        );
+    }
+    // What the client received.
+    assert!(response.starts_with("http/1.1 200 ok"), "{response}");
+    assert!(response.contains("\r\nx-origin-end: 2"), "{response}");
+    assert!(
+        response.contains("\r\nvia: 1.1 cohttp-proxy-"),
+        "{response}"
+    );
+    for gone in ["x-origin-hop", "keep-alive"] {
+        assert!(
+            !response.contains(&format!("\n{gone}")),
+            "{gone} passed back: {response}"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The `cohttp-server` binary against `curl`, over loopback: listing, file, range, 304,
-//! traversal attempts, unreadable files (403), `-q`, graceful stop on SIGTERM, and HTTPS
-//! with `--tls-cert`. Each test skips with a notice when curl is not installed.
+//! traversal attempts, unreadable files (403), 405 with `Allow`, the 301 to a
+//! directory's slash, `-q`, graceful stop on SIGTERM and on SIGINT with a download in
+//! flight, and HTTPS with `--tls-cert`. Each test skips with a notice when curl is not
+//! installed.
 
 mod tools_support;
 
@@ -230,6 +232,91 @@ fn access_log_on_stderr_quiet_with_q_and_graceful_stop_on_sigterm() {
     let (ok, err) = quiet.terminate();
     assert!(ok);
     assert!(!err.contains("GET /hello.txt"), "{err}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn curl_other_methods_get_405_with_allow_and_directories_301_to_the_slash() {
+    if !have_curl() {
+        return;
+    }
+    let base = site("methods");
+    let srv = server(&base.join("root"), &["-q"]);
+    for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
+        let out = curl(&[
+            "-X",
+            method,
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            &format!("{}/hello.txt", srv.base()),
+        ]);
+        let head = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 405"), "{method}: {head}");
+        assert!(
+            head.contains("\r\nallow: get, head\r\n"),
+            "{method}: {head}"
+        );
+    }
+    let out = curl(&[
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        &format!("{}/docs?x=1", srv.base()),
+    ]);
+    let head = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 301"), "{head}");
+    assert!(head.contains("\r\nlocation: /docs/?x=1\r\n"), "{head}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+/// SIGINT while a download is in flight: the server stops accepting, lets the download
+/// finish (the tools allow 5 s), then exits successfully.
+///
+/// The download is read from a raw socket: 64 KiB first, then SIGINT, then the rest.
+/// The file (32 MiB) is larger than what loopback socket buffers hold, so most of it is
+/// still to be sent when the signal arrives.
+#[cfg(unix)]
+#[test]
+fn sigint_lets_the_download_in_flight_finish_then_stops() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    let base = site("sigint");
+    let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(base.join("root/big.bin"), &big).unwrap();
+    let srv = server(&base.join("root"), &[]);
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    conn.write_all(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut got = vec![0u8; 64 * 1024];
+    conn.read_exact(&mut got).unwrap();
+    let pid = srv.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    conn.read_to_end(&mut got).unwrap();
+    let split = got
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&got[..split]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200 ok\r\n"), "{head}");
+    assert!(head.contains("\r\ncontent-length: 33554432"), "{head}");
+    assert!(got[split + 4..] == big[..], "the download is incomplete");
+    let (ok, err) = srv.terminate();
+    assert!(ok, "exit status after SIGINT; stderr: {err}");
+    assert!(
+        err.contains("\"GET /big.bin HTTP/1.1\" 200 33554432"),
+        "{err}"
+    );
+    assert!(err.contains("cohttp-server: stopped"), "{err}");
     let _ = std::fs::remove_dir_all(&base);
 }
 

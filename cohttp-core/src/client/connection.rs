@@ -57,9 +57,15 @@ pub(crate) enum End {
     Closed,
     /// A failure every queued request shares (connect error, unparseable response).
     Failed(Error),
-    /// Reading failed (a reset, say): requests written get the error (the server may have
-    /// acted on them), the ones none of whose bytes went out the retry error (not written).
+    /// Reading failed (other than an abort): requests written get the error (the server may
+    /// have acted on them), the ones none of whose bytes went out the retry error (not
+    /// written).
     ReadFailed(Error),
+    /// The peer aborted the connection (reset, abort, broken pipe) while reading. The
+    /// requests still waiting for a response head got none of it: like an orderly end
+    /// (RFC 9112 §9.3.1), in flight → retry(written), waiting → retry(not written); a
+    /// response body being read gets the error.
+    Reset(Error),
     /// The response head timeout: in flight → Timeout (when written), waiting → retry.
     HeadTimeout,
 }
@@ -182,7 +188,7 @@ impl Shared {
                 s.failed_with = Some(e.duplicate());
             }
             s.failure = Some(match &end {
-                End::Failed(e) | End::ReadFailed(e) => e.duplicate(),
+                End::Failed(e) | End::ReadFailed(e) | End::Reset(e) => e.duplicate(),
                 End::HeadTimeout => Error::timeout(),
                 End::Closed => Error::closed(),
                 End::Graceful => Error::malformed(Malformed::TruncatedBody),
@@ -214,6 +220,9 @@ impl Shared {
                 (_, false) => Error::retry(false),
                 (End::ReadFailed(e), true) => e.duplicate(),
                 (End::Graceful, true) => Error::retry(true),
+                (End::Reset(e), true) => Error::retry(true)
+                    .with_context("the connection was reset before the response began")
+                    .with_source(e.duplicate()),
                 (End::Closed, true) => Error::closed(),
                 (End::HeadTimeout, true) => {
                     Error::timeout().with_context("no response head in time")

@@ -6,7 +6,10 @@
 //! a 204, a 304 and a 2xx to `CONNECT` have no body; a 101 or a 2xx to `CONNECT` end HTTP on the
 //! connection, and the rest of the stream is that response's body. The body is decoded here and
 //! handed over through `incoming.rs`; the next head is read only once the body is off the wire.
-//! A body dropped unread is drained here, bounded in bytes and time. Writing is `writer.rs`.
+//! A body dropped unread is drained here, bounded in bytes and time. A reset (or abort) of
+//! the connection ends it like an end of stream for the requests still waiting for a head
+//! (the retry error), and like an I/O error for a body being read. So does a `408` closing a
+//! reused connection (a timeout of the server racing our request). Writing is `writer.rs`.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -49,10 +52,32 @@ enum BodyEnd {
 pub(crate) async fn run(shared: Arc<Shared>, mut rd: ReadHalf<BoxTransport>, mut buf: BytesMut) {
     let end = match read_loop(&shared, &mut rd, &mut buf).await {
         Ok(end) => end,
+        Err(e) if is_abort(&e) => End::Reset(e),
         Err(e) if matches!(e.kind(), ErrorKind::Io) => End::ReadFailed(e),
         Err(e) => End::Failed(e),
     };
     shared.terminate(end);
+}
+
+/// Whether `e` is the peer aborting the connection (a reset, an abort, a broken pipe):
+/// like an orderly end of stream, the requests still waiting for their response head
+/// got no byte of it and may be sent again (RFC 9112 §9.3.1).
+pub(crate) fn is_abort(e: &Error) -> bool {
+    if !matches!(e.kind(), ErrorKind::Io) {
+        return false;
+    }
+    let io = std::error::Error::source(e).and_then(|s| s.downcast_ref::<std::io::Error>());
+    io.is_some_and(|io| is_abort_kind(io.kind()))
+}
+
+/// The I/O error kinds of a peer aborting the connection.
+pub(crate) fn is_abort_kind(kind: std::io::ErrorKind) -> bool {
+    matches!(
+        kind,
+        std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+    )
 }
 
 /// The stream ended inside a response head. No response can be made of a partial head,
@@ -67,6 +92,20 @@ fn eof_inside_head(shared: &Arc<Shared>) -> Result<End> {
     Ok(End::Graceful)
 }
 
+/// A `408` that closes a reused connection: the server timed out waiting for a request
+/// head it never received whole (its idle or head timeout racing our request), so the
+/// request is answered by nobody. RFC 9110 §15.5.9 lets the client repeat it; like an
+/// orderly close before the response (and as browsers do), the requests in flight get the
+/// retry error (written) and the waiting ones the retry error (not written), so that an
+/// idempotent request is sent again on a new connection. A `408` on a connection's first
+/// request is that request's answer and is delivered as such.
+fn unsolicited_timeout(shared: &Arc<Shared>) -> End {
+    log::debug!(target: "cohttp::client",
+        "connection {}: 408 and close on a reused connection; the request may be sent again",
+        shared.id);
+    End::Graceful
+}
+
 fn read_error(e: std::io::Error) -> Error {
     Error::from(e).with_context("could not read the response")
 }
@@ -77,6 +116,8 @@ async fn read_loop(
     buf: &mut BytesMut,
 ) -> Result<End> {
     let limits = shared.config.limits.clone();
+    // Final responses read on this connection: past the first, it is a reused one.
+    let mut answered: u64 = 0;
     loop {
         let mut timer: Option<Pin<Box<dyn Timer>>> = None;
         let parsed = loop {
@@ -107,6 +148,9 @@ async fn read_loop(
                 hook(&parsed.head);
             }
             continue;
+        }
+        if status == StatusCode::REQUEST_TIMEOUT && answered > 0 && !parsed.keep_alive {
+            return Ok(unsolicited_timeout(shared));
         }
         let upgraded = status == StatusCode::SWITCHING_PROTOCOLS
             || (method == Method::CONNECT && status.is_success());
@@ -161,6 +205,7 @@ async fn read_loop(
             s.in_flight.pop_front();
             s.bump();
         }
+        answered += 1;
         match outcome {
             // RFC 9112 §9.6: after a response that closes the connection, nothing more is
             // read; whatever follows on the wire answers no request of ours, and the requests

@@ -4,8 +4,9 @@
 //! This file decides and replays; choosing the connection for each attempt is the
 //! caller's (a [`Cache`](super::Cache) chooses anew each time).
 //!
-//! Only the retry error ([`ErrorKind::Retry`]) is ever retried: the connection closed
-//! before the response began. Then:
+//! Only the retry error ([`ErrorKind::Retry`]) is ever retried: the connection closed,
+//! or the peer reset it, before the response began (a reset after the response head
+//! arrived is an I/O error on the body, never retried). Then:
 //! - a request whose bytes never went out (`written: false`) is always retried;
 //! - a request that went out (`written: true`) is retried only when its method is
 //!   idempotent (`GET`, `HEAD`, `OPTIONS`, `TRACE`, `PUT`, `DELETE`), unless the caller

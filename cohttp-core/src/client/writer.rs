@@ -370,13 +370,15 @@ async fn flush(
                 .or_else(|| marks.first())
                 .copied();
             let seq = carried.map_or(u64::MAX, |(seq, _)| seq);
-            let err = if e.kind() == std::io::ErrorKind::BrokenPipe {
-                // The peer closed the connection in an orderly way (the write-side
-                // counterpart of end of stream): the retry error, written when some of
+            let err = if super::reader::is_abort_kind(e.kind()) {
+                // The peer closed (broken pipe: the write-side counterpart of end of
+                // stream) or reset the connection: the retry error, written when some of
                 // the request went out (RFC 9112 §9.3.1).
                 let went_out = carried.is_some_and(|(_, start)| start < failed_at);
                 Error::retry(went_out)
-                    .with_context("the peer closed the connection while the request was written")
+                    .with_context(
+                        "the peer closed or reset the connection while the request was written",
+                    )
                     .with_source(e)
             } else {
                 Error::from(e).with_context("could not write the request")

@@ -20,6 +20,13 @@
 use std::time::{Duration, SystemTime};
 
 use crate::h1::Limits;
+use crate::server::min_rate::MinRate;
+
+/// The default minimum rate of request bodies and response writes, in bytes per second.
+const DEFAULT_MIN_RATE: u64 = 512;
+
+/// The default grace period of the minimum rates.
+const DEFAULT_MIN_RATE_GRACE: Duration = Duration::from_secs(30);
 
 /// Limits and timeouts of a server. See each setter for its default.
 ///
@@ -31,6 +38,8 @@ pub struct ServerConfig {
     pub(crate) keep_alive_timeout: Duration,
     pub(crate) body_read_timeout: Duration,
     pub(crate) write_timeout: Duration,
+    pub(crate) body_min_rate: Option<MinRate>,
+    pub(crate) write_min_rate: Option<MinRate>,
     pub(crate) max_drain: u64,
     pub(crate) max_request_body: Option<u64>,
     pub(crate) max_connections: usize,
@@ -53,6 +62,8 @@ impl Default for ServerConfig {
             keep_alive_timeout: Duration::from_secs(75),
             body_read_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
+            body_min_rate: Some(MinRate::new(DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_GRACE)),
+            write_min_rate: Some(MinRate::new(DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_GRACE)),
             max_drain: 256 * 1024,
             max_request_body: None,
             max_connections: 1024,
@@ -100,16 +111,47 @@ impl ServerConfig {
     }
 
     /// Time a request body read may wait for bytes before it fails with a timeout
-    /// (reset whenever bytes arrive); also bounds draining. Default 30 s.
+    /// (reset whenever bytes arrive); also bounds draining. Default 30 s. A body that
+    /// trickles just fast enough to beat it is cut by
+    /// [`body_min_rate`](ServerConfig::body_min_rate).
     pub fn body_read_timeout(mut self, d: Duration) -> ServerConfig {
         self.body_read_timeout = d;
         self
     }
 
     /// Time a write may wait for the peer to take bytes (reset whenever it takes
-    /// some) before the connection is dropped. Default 30 s.
+    /// some) before the connection is dropped. Default 30 s. A peer that reads just
+    /// fast enough to beat it is cut by [`write_min_rate`](ServerConfig::write_min_rate).
     pub fn write_timeout(mut self, d: Duration) -> ServerConfig {
         self.write_timeout = d;
+        self
+    }
+
+    /// The minimum rate at which a request body must arrive, counting only the time the
+    /// server waits for it (see [`MinRate`]): the time spent waiting for one body
+    /// (reading it, then draining what the handler left) may not exceed
+    /// `grace + bytes received / rate`. Past it the body read fails with a timeout, so
+    /// the peer gets `408` when the handler passes the error on and nothing was
+    /// written yet, then a lingering close. `None` leaves only the per-wait
+    /// [`body_read_timeout`](ServerConfig::body_read_timeout), which a peer sending one
+    /// byte per timeout never trips. Default 512 bytes/s after a 30 s grace: a one-byte
+    /// trickle is cut about 30 s into its body; any upload faster than 512 bytes/s on
+    /// average is never cut, however large.
+    pub fn body_min_rate(mut self, rate: Option<MinRate>) -> ServerConfig {
+        self.body_min_rate = rate;
+        self
+    }
+
+    /// The minimum rate at which the peer must take response bytes while the server
+    /// waits for it to (see [`MinRate`]): for each stretch of writing until the write
+    /// buffer is empty (at most [`max_write_buffer`](ServerConfig::max_write_buffer)
+    /// plus one body chunk), the waiting may not exceed `grace + bytes taken / rate`.
+    /// Past it the connection is dropped, like after the per-wait
+    /// [`write_timeout`](ServerConfig::write_timeout). Time spent producing the body
+    /// is not counted. Raw streams of expert handlers are not watched. Default 512
+    /// bytes/s after a 30 s grace.
+    pub fn write_min_rate(mut self, rate: Option<MinRate>) -> ServerConfig {
+        self.write_min_rate = rate;
         self
     }
 
@@ -216,6 +258,16 @@ impl ServerConfig {
     /// The maximum number of connections.
     pub fn get_max_connections(&self) -> usize {
         self.max_connections
+    }
+
+    /// The minimum rate of request bodies.
+    pub fn get_body_min_rate(&self) -> Option<MinRate> {
+        self.body_min_rate
+    }
+
+    /// The minimum rate of response writes.
+    pub fn get_write_min_rate(&self) -> Option<MinRate> {
+        self.write_min_rate
     }
 
     /// The graceful shutdown deadline.

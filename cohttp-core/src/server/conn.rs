@@ -44,7 +44,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Buf;
 use futures_util::future::poll_fn;
 use futures_util::{FutureExt, StreamExt};
-use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Version};
 
 use crate::body::{Body, TransferEncoding};
@@ -54,6 +54,8 @@ use crate::runtime::{BoxTransport, Runtime, Timer};
 use crate::server::config::ServerConfig;
 use crate::server::date::{DateCache, WallClock};
 use crate::server::handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
+use crate::server::min_rate::Budget;
+use crate::server::respond::TEXT_PLAIN_UTF8;
 use crate::server::shared::{lock, RequestBody, Shared};
 use crate::server::shutdown::{Phase, Watch};
 
@@ -116,6 +118,8 @@ pub(crate) struct Conn<H: Handler> {
     started: Instant,
     /// Responses in the write buffer since the last flush.
     buffered: usize,
+    /// Waiting on the peer to take the write buffer, against the write minimum rate.
+    write_budget: Budget,
     _closed: ClosedGuard<H>,
 }
 
@@ -136,6 +140,7 @@ impl<H: Handler> Conn<H> {
             timer: rt.timer(now),
             started: now,
             buffered: 0,
+            write_budget: Budget::default(),
             _closed: ClosedGuard {
                 handler: handler.clone(),
                 info: info.clone(),
@@ -203,19 +208,37 @@ impl<H: Handler> Conn<H> {
     }
 
     /// Writes everything buffered; each wait for the peer to take bytes is bounded by
-    /// the write timeout.
+    /// the write timeout, and all of them by the write minimum rate.
     async fn flush(&mut self) -> io::Result<()> {
         self.buffered = 0;
+        let rate = self.config.write_min_rate;
         loop {
             let before = lock(&self.shared).unwritten();
-            let deadline = self.rt.now() + self.config.write_timeout;
+            let now = self.rt.now();
+            self.write_budget.begin(now);
+            let mut deadline = now + self.config.write_timeout;
+            if let Some(d) = self.write_budget.deadline(rate) {
+                deadline = deadline.min(d);
+            }
             match self.wait(deadline, false, |s, cx| s.poll_flush(cx)).await {
-                Waited::Done(r) => return r,
+                Waited::Done(r) => {
+                    self.write_budget.reset();
+                    return r;
+                }
                 Waited::Timeout | Waited::Stopped => {
-                    if lock(&self.shared).unwritten() == before {
+                    let left = lock(&self.shared).unwritten();
+                    self.write_budget.end(self.rt.now());
+                    self.write_budget.moved(before.saturating_sub(left) as u64);
+                    if left == before {
                         return Err(io::Error::new(
                             io::ErrorKind::TimedOut,
                             "peer did not read the response in time",
+                        ));
+                    }
+                    if self.write_budget.exhausted(rate, self.rt.now()) {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "peer read the response below the minimum rate",
                         ));
                     }
                 }
@@ -568,8 +591,10 @@ impl<H: Handler> Conn<H> {
         let shared = &self.shared;
         let high = self.config.max_write_buffer;
         let write_timeout = self.config.write_timeout;
+        let rate = self.config.write_min_rate;
         let clock = self.rt.clock().clone();
         let timer = &mut self.timer;
+        let budget = &mut self.write_budget;
         let mut stalled: Option<usize> = None;
         poll_fn(|cx| loop {
             {
@@ -577,14 +602,26 @@ impl<H: Handler> Conn<H> {
                 if s.unwritten() >= high {
                     let before = s.unwritten();
                     match s.poll_flush(cx) {
-                        Poll::Ready(Ok(())) => stalled = None,
+                        Poll::Ready(Ok(())) => {
+                            stalled = None;
+                            budget.reset();
+                        }
                         Poll::Ready(Err(_)) => return Poll::Ready(Err(SendError::Io)),
                         Poll::Pending => {
                             let left = s.unwritten();
                             drop(s);
                             if stalled != Some(left) || left != before {
+                                // Progress, or a new wait: a full write timeout, within
+                                // what the minimum rate leaves.
+                                let now = clock.now();
+                                budget.moved(stalled.unwrap_or(before).saturating_sub(left) as u64);
+                                budget.begin(now);
                                 stalled = Some(left);
-                                timer.as_mut().reset(clock.now() + write_timeout);
+                                let mut deadline = now + write_timeout;
+                                if let Some(d) = budget.deadline(rate) {
+                                    deadline = deadline.min(d);
+                                }
+                                timer.as_mut().reset(deadline);
                             }
                             if timer.as_mut().poll(cx).is_ready() {
                                 return Poll::Ready(Err(SendError::Io));
@@ -627,6 +664,8 @@ impl<H: Handler> Conn<H> {
             let mut s = lock(&self.shared);
             s.generation += 1;
             s.continue_pending = false;
+            // A wait the handler began and gave up is not the peer's doing.
+            s.body_budget.forget_wait();
             if s.decoder.is_none() {
                 return Step::Continue;
             }
@@ -646,6 +685,7 @@ impl<H: Handler> Conn<H> {
                     match decoder.decode(&mut s.rbuf) {
                         Ok(Decoded::Data(data)) => {
                             drained += data.len() as u64;
+                            s.body_budget.moved(data.len() as u64);
                             if drained > self.config.max_drain {
                                 return Step::Close { linger: true };
                             }
@@ -664,7 +704,15 @@ impl<H: Handler> Conn<H> {
             }
             // Read while the response is still being written: a peer may read it
             // only once it has written its whole body.
-            let deadline = self.rt.now() + self.config.body_read_timeout;
+            let now = self.rt.now();
+            let mut deadline = now + self.config.body_read_timeout;
+            {
+                let mut s = lock(&self.shared);
+                s.body_budget.begin(now);
+                if let Some(d) = s.body_budget.deadline(s.body_min_rate) {
+                    deadline = deadline.min(d);
+                }
+            }
             let read = self
                 .wait(deadline, false, |s, cx| {
                     if s.has_unwritten() {
@@ -675,6 +723,7 @@ impl<H: Handler> Conn<H> {
                     s.poll_fill(cx)
                 })
                 .await;
+            lock(&self.shared).body_budget.end(self.rt.now());
             match read {
                 Waited::Done(Ok(_)) => {}
                 Waited::Done(Err(_)) => return Step::Broken,
@@ -739,6 +788,7 @@ impl<H: Handler> Conn<H> {
         log::debug!("{:?}: bad request ({status}): {e}", self.info);
         let reason = status.canonical_reason().unwrap_or("Error").as_bytes();
         let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN_UTF8));
         h.insert(CONTENT_LENGTH, HeaderValue::from(reason.len()));
         h.insert(CONNECTION, HeaderValue::from_static("close"));
         self.add_date(&mut h);
@@ -807,11 +857,14 @@ fn set_connection(headers: &mut HeaderMap, keep: bool, version: Version) {
     }
 }
 
-/// A bodiless-looking plain response with the status's reason as body.
+/// A plain-text response with the status's reason as body.
 fn plain_response(status: StatusCode) -> Response<Body> {
     let reason = status.canonical_reason().unwrap_or("Error");
     let mut response = Response::new(Body::from(reason));
     *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN_UTF8));
     response
 }
 

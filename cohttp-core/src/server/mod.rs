@@ -6,7 +6,8 @@
 //! - [`serve`] / [`serve_listener`]: the accept loop, one task per connection, the
 //!   connection limit and graceful shutdown on a stop future.
 //! - [`serve_connection`]: one connection, for streams accepted some other way.
-//! - [`ServerConfig`]: limits and timeouts, each with a documented default; HTTPS with
+//! - [`ServerConfig`]: limits and timeouts, each with a documented default, and the
+//!   [`MinRate`] a body or a reader must keep (slow trickles are cut); HTTPS with
 //!   `ServerConfig::tls` (feature `tls`, the handshake in `tls.rs`).
 //! - Helpers: [`respond`], [`respond_string`], [`respond_error`], [`respond_redirect`],
 //!   [`respond_need_auth`], [`respond_not_found`], [`respond_file`],
@@ -78,6 +79,7 @@ mod file_server;
 mod files;
 mod handler;
 mod listing;
+mod min_rate;
 mod range;
 mod respond;
 mod serve;
@@ -96,8 +98,10 @@ pub use file_server::FileServer;
 pub use files::{content_type, resolve_local_file, resolve_local_path, respond_file};
 pub use handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
 pub use listing::{escape_html, html_listing, percent_encode_segment, ListingEntry};
+pub use min_rate::MinRate;
 pub use range::{parse_range, ByteRange, RangeAnswer};
 pub use respond::{
     respond, respond_error, respond_need_auth, respond_not_found, respond_redirect, respond_string,
+    TEXT_PLAIN_UTF8,
 };
 pub use serve::{serve, serve_listener};

@@ -3,7 +3,8 @@
 //!
 //! Each builds an `http::Response<Body>` (which converts into a
 //! [`Reply`](crate::server::Reply)). Framing headers are not set here: the connection
-//! sets `Content-Length` or chunked from the body when it writes the response.
+//! sets `Content-Length` or chunked from the body when it writes the response. Text
+//! bodies are labelled [`TEXT_PLAIN_UTF8`] so that no client has to sniff their type.
 //! Serving files is in `files.rs`.
 //!
 //! ```
@@ -15,11 +16,16 @@
 //! assert_eq!(respond_not_found(None).status(), StatusCode::NOT_FOUND);
 //! ```
 
-use http::header::{HeaderValue, LOCATION, WWW_AUTHENTICATE};
+use http::header::{HeaderValue, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, Response, StatusCode, Uri};
 
 use crate::body::Body;
 use crate::error::{Error, Malformed, Result};
+
+/// The `Content-Type` of the text bodies the helpers and the server itself produce
+/// (`respond_string`, `respond_error`, `respond_not_found`, the server's own error
+/// answers): `text/plain; charset=utf-8`.
+pub const TEXT_PLAIN_UTF8: &str = "text/plain; charset=utf-8";
 
 /// A response with this status, headers and body.
 ///
@@ -37,7 +43,9 @@ pub fn respond(status: StatusCode, headers: HeaderMap, body: impl Into<Body>) ->
     response
 }
 
-/// A response with this status and a string body (sent with `Content-Length`).
+/// A response with this status and a string body (sent with `Content-Length`),
+/// labelled `Content-Type: text/plain; charset=utf-8` ([`TEXT_PLAIN_UTF8`]). Replace
+/// the header on the result for another type.
 ///
 /// ```
 /// use cohttp_core::server::respond_string;
@@ -45,12 +53,16 @@ pub fn respond(status: StatusCode, headers: HeaderMap, body: impl Into<Body>) ->
 ///
 /// let r = respond_string(StatusCode::OK, "hello");
 /// assert_eq!(r.body().known_length(), Some(5));
+/// assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8");
 /// ```
 pub fn respond_string(status: StatusCode, body: impl Into<String>) -> Response<Body> {
-    respond(status, HeaderMap::new(), Body::from(body.into()))
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN_UTF8));
+    respond(status, headers, Body::from(body.into()))
 }
 
-/// An error response: this status, and `Error: <message>` as body (the seed's form).
+/// An error response: this status, and `Error: <message>` as body (the seed's form),
+/// as plain UTF-8 text (see [`respond_string`]).
 ///
 /// ```
 /// use cohttp_core::server::respond_error;
@@ -103,7 +115,8 @@ pub fn respond_need_auth(challenge: &str) -> Result<Response<Body>> {
     Ok(respond(StatusCode::UNAUTHORIZED, headers, Body::empty()))
 }
 
-/// A `404 Not Found` response: `Not found`, or `Not found: <uri>` when given.
+/// A `404 Not Found` response: `Not found`, or `Not found: <uri>` when given, as
+/// plain UTF-8 text (see [`respond_string`]: never HTML, so a reflected URI is inert).
 ///
 /// ```
 /// use cohttp_core::server::respond_not_found;

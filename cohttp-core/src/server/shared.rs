@@ -25,6 +25,7 @@ use crate::error::{Error, Limit, Result};
 use crate::h1::{self, BodyLength, Decoded, Decoder};
 use crate::runtime::{BoxTransport, Sleep, Timer};
 use crate::server::config::ServerConfig;
+use crate::server::min_rate::{Budget, MinRate};
 
 /// Bytes asked of each read of the transport.
 pub(crate) const READ_SIZE: usize = 8 * 1024;
@@ -68,6 +69,9 @@ pub(crate) struct Shared {
     /// Reading the body failed: the framing of the connection is lost. The status is
     /// the answer if the handler fails on it.
     pub(crate) body_failed: Option<StatusCode>,
+    /// The current request body's minimum rate, and its waiting so far against it.
+    pub(crate) body_min_rate: Option<MinRate>,
+    pub(crate) body_budget: Budget,
 }
 
 impl Shared {
@@ -86,6 +90,8 @@ impl Shared {
             body_read: 0,
             max_body,
             body_failed: None,
+            body_min_rate: None,
+            body_budget: Budget::default(),
         }
     }
 
@@ -184,6 +190,8 @@ impl Shared {
         self.continue_pending = expect_continue;
         self.body_read = 0;
         self.body_failed = None;
+        self.body_min_rate = config.body_min_rate;
+        self.body_budget.reset();
     }
 
     /// Queues `100 Continue`: the peer is asked for the body it announced.
@@ -273,7 +281,7 @@ impl Shared {
 
 /// The body of a request as given to the handler: a stream over the connection's
 /// shared read state, valid for one generation, each wait bounded by the body read
-/// timeout.
+/// timeout and all of them together by the body's minimum rate (`min_rate.rs`).
 pub(crate) struct RequestBody {
     shared: Arc<Mutex<Shared>>,
     generation: u64,
@@ -320,8 +328,29 @@ impl Stream for RequestBody {
                 )));
             }
             let polled = shared.poll_body(cx);
-            if polled.is_pending() && this.timer.is_none() {
-                this.timer = Some(this.clock.timer(this.clock.now() + this.timeout));
+            match &polled {
+                Poll::Pending if !shared.body_budget.waiting() => {
+                    // A new wait: a full timeout, within what the minimum rate leaves.
+                    let now = this.clock.now();
+                    shared.body_budget.begin(now);
+                    let mut deadline = now + this.timeout;
+                    if let Some(d) = shared.body_budget.deadline(shared.body_min_rate) {
+                        deadline = deadline.min(d);
+                    }
+                    match this.timer.as_mut() {
+                        Some(timer) => timer.as_mut().reset(deadline),
+                        None => this.timer = Some(this.clock.timer(deadline)),
+                    }
+                }
+                Poll::Pending => {}
+                Poll::Ready(item) => {
+                    if shared.body_budget.waiting() {
+                        shared.body_budget.end(this.clock.now());
+                    }
+                    if let Some(Ok(data)) = item {
+                        shared.body_budget.moved(data.len() as u64);
+                    }
+                }
             }
             if let Poll::Ready(Some(Err(_)) | None) = polled {
                 this.done = true;
@@ -329,21 +358,23 @@ impl Stream for RequestBody {
             polled
         };
         match polled {
-            Poll::Ready(item) => {
-                // Progress: the next wait gets a full timeout again.
-                if let Some(timer) = this.timer.as_mut() {
-                    timer.as_mut().reset(this.clock.now() + this.timeout);
-                }
-                Poll::Ready(item)
-            }
+            Poll::Ready(item) => Poll::Ready(item),
             Poll::Pending => {
                 let Some(timer) = this.timer.as_mut() else {
                     return Poll::Pending;
                 };
                 ready!(timer.as_mut().poll(cx));
                 this.done = true;
-                let e = Error::timeout().with_context("reading the request body");
-                lock(&this.shared).fail_body(&e);
+                let mut shared = lock(&this.shared);
+                let slow = shared
+                    .body_budget
+                    .exhausted(shared.body_min_rate, this.clock.now());
+                let e = Error::timeout().with_context(if slow {
+                    "the request body arrived below the minimum rate"
+                } else {
+                    "reading the request body"
+                });
+                shared.fail_body(&e);
                 Poll::Ready(Some(Err(e)))
             }
         }

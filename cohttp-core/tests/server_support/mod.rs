@@ -16,6 +16,9 @@ use http::{HeaderMap, Method, Request, StatusCode};
 /// The `Date` line every response carries at virtual time zero with the test config.
 pub const DATE: &str = "date: Thu, 01 Jan 1970 00:00:00 GMT\r\n";
 
+/// The `Content-Type` line of `respond_string` and the server's own plain answers.
+pub const TEXT: &str = "content-type: text/plain; charset=utf-8\r\n";
+
 /// The default config with a fixed `Date` origin (the epoch at virtual time zero).
 pub fn config() -> ServerConfig {
     ServerConfig::default().date_origin(UNIX_EPOCH)
@@ -233,7 +236,7 @@ pub fn app() -> impl Handler {
 /// connection at virtual time zero.
 pub fn ok(text: &str) -> String {
     format!(
-        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n{DATE}\r\n{text}",
+        "HTTP/1.1 200 OK\r\n{TEXT}content-length: {}\r\n{DATE}\r\n{text}",
         text.len()
     )
 }

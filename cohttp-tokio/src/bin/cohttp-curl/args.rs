@@ -31,7 +31,8 @@ usage: cohttp-curl [options] URL...
   -k, --insecure           https without checking the certificate (chain, dates, name):
                            encrypted, but to whoever answers; for tests only
   -h, --help               this text
-Environment: http_proxy, HTTPS_PROXY/https_proxy, ALL_PROXY/all_proxy, NO_PROXY/no_proxy.";
+Environment: http_proxy (lower case only: HTTP_PROXY can be set by a request's Proxy
+header in CGI), HTTPS_PROXY/https_proxy, ALL_PROXY/all_proxy, NO_PROXY/no_proxy.";
 
 /// Where the request body comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
