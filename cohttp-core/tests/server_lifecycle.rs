@@ -166,28 +166,126 @@ fn stalled_request_body_fails_the_read_after_the_body_timeout() {
 }
 
 #[test]
-fn connection_limit_holds_further_peers_until_one_closes() {
+fn connection_limit_evicts_the_longest_idle_connection_for_a_new_one() {
     let sim = Sim::new(5);
     let recorder = Recorder::new(&sim);
     let calls = recorder.calls.clone();
-    let server = TestServer::start(&sim, "limit", recorder, config().max_connections(1));
+    let server = TestServer::start(&sim, "limit", recorder, config().max_connections(2));
     let rt = sim.runtime();
     sim.block_on(async {
+        // `a` is kept alive after one request, idle since 0 s.
         let mut a = server.connect().await;
         send(&mut a, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let mut ra = Reader::new();
         assert_eq!(ra.response(&mut a, &Method::GET).await.unwrap().body, "/a");
+        // `b` connects at 1 s and sends nothing.
+        rt.sleep(Duration::from_secs(1)).await;
+        let mut b = server.connect().await;
+        // `c` at 2 s: the limit is reached, `a` (idle longest) makes room.
+        rt.sleep(Duration::from_secs(1)).await;
+        let mut c = server.connect().await;
+        send(&mut c, b"GET /c HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut rc = Reader::new();
+        assert_eq!(rc.response(&mut c, &Method::GET).await.unwrap().body, "/c");
+        assert_eq!(sim.elapsed(), Duration::from_secs(2), "c waited");
+        assert!(ra.closed(&mut a).await, "a was not evicted");
+        assert_eq!(sim.elapsed(), Duration::from_secs(2));
+        // `b` is still served (it was idle for less long), at 2.5 s.
+        rt.sleep(Duration::from_millis(500)).await;
+        send(&mut b, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut rb = Reader::new();
+        assert_eq!(rb.response(&mut b, &Method::GET).await.unwrap().body, "/b");
+        // `d` at 3 s: now `c` (idle since 2 s) is the oldest idle one.
+        rt.sleep(Duration::from_millis(500)).await;
+        let mut d = server.connect().await;
+        send(&mut d, b"GET /d HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut rd = Reader::new();
+        assert_eq!(rd.response(&mut d, &Method::GET).await.unwrap().body, "/d");
+        assert!(rc.closed(&mut c).await, "c was not evicted");
+        assert_eq!(sim.elapsed(), Duration::from_secs(3));
+    });
+    assert_eq!(*calls.lock().unwrap(), vec!["/a", "/c", "/b", "/d"]);
+}
+
+#[test]
+fn connection_limit_evicts_a_silent_new_connection_for_a_new_one() {
+    let sim = Sim::new(12);
+    let server = TestServer::start(&sim, "silent", app(), config().max_connections(1));
+    let rt = sim.runtime();
+    sim.block_on(async {
+        // A flooder: connects, sends nothing.
+        let mut flooder = server.connect().await;
+        rt.sleep(Duration::from_millis(100)).await;
+        let mut good = server.connect().await;
+        send(&mut good, b"GET /good HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut r = Reader::new();
+        assert_eq!(
+            r.response(&mut good, &Method::GET).await.unwrap().body,
+            "GET /good"
+        );
+        // Served at once, not after the flooder's 10 s header timeout.
+        assert_eq!(sim.elapsed(), Duration::from_millis(100));
+        assert_eq!(read_to_end(&mut flooder).await, "");
+    });
+}
+
+#[test]
+fn connection_limit_holds_further_peers_while_every_connection_is_busy() {
+    let sim = Sim::new(13);
+    let recorder = Recorder::new(&sim);
+    let server = TestServer::start(&sim, "busy", recorder, config().max_connections(1));
+    let rt = sim.runtime();
+    sim.block_on(async {
+        let mut a = server.connect().await;
+        send(&mut a, b"GET /sleep/5 HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        rt.sleep(Duration::from_secs(1)).await;
         let mut b = server.connect().await;
         send(&mut b, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let mut rb = Reader::new();
-        // While `a` is open, `b` waits in the backlog.
+        // `a` is in the middle of a request: `b` waits in the backlog...
         let waited = rt
-            .timeout(Duration::from_secs(5), rb.response(&mut b, &Method::GET))
+            .timeout(Duration::from_secs(3), rb.response(&mut b, &Method::GET))
             .await;
-        assert!(waited.is_err(), "b was served while a was open");
-        assert_eq!(*calls.lock().unwrap(), vec!["/a".to_string()]);
-        drop(a);
+        assert!(waited.is_err(), "b was served while a was busy");
+        let mut ra = Reader::new();
+        assert_eq!(
+            ra.response(&mut a, &Method::GET).await.unwrap().body,
+            "/sleep/5"
+        );
+        // ...until `a` answered and turned idle: then `a` makes room.
         assert_eq!(rb.response(&mut b, &Method::GET).await.unwrap().body, "/b");
+        assert_eq!(sim.elapsed(), Duration::from_secs(5));
+        assert!(ra.closed(&mut a).await);
+    });
+}
+
+#[test]
+fn connection_limit_never_evicts_a_connection_with_a_head_under_way() {
+    let sim = Sim::new(14);
+    let server = TestServer::start(
+        &sim,
+        "partial",
+        app(),
+        config()
+            .max_connections(1)
+            .header_read_timeout(Duration::from_secs(4)),
+    );
+    sim.block_on(async {
+        let mut a = server.connect().await;
+        send(&mut a, b"GET /a HTT").await;
+        let mut b = server.connect().await;
+        send(&mut b, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut rb = Reader::new();
+        assert_eq!(
+            rb.response(&mut b, &Method::GET).await.unwrap().body,
+            "GET /b"
+        );
+        // `b` waited for `a`'s head timeout (408 at 4 s) and its lingering close (2 s):
+        // `a` was never evicted.
+        assert_eq!(sim.elapsed(), Duration::from_secs(6));
+        let mut ra = Reader::new();
+        let got = ra.response(&mut a, &Method::GET).await.unwrap();
+        assert_eq!(got.status, StatusCode::REQUEST_TIMEOUT);
     });
 }
 

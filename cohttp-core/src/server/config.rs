@@ -171,8 +171,11 @@ impl ServerConfig {
         self
     }
 
-    /// Most connections served at once; at the limit, `serve` stops accepting until
-    /// one closes (further peers wait in the listen backlog). Default 1024.
+    /// Most connections served at once. At the limit, `serve` makes room for a new
+    /// peer by closing the connection idle longest (kept alive between requests, or
+    /// new and silent); only when every connection is in the middle of a request does
+    /// it stop accepting until one ends or turns idle (further peers wait in the listen
+    /// backlog). Why this policy: see [`serve`](crate::server::serve). Default 1024.
     pub fn max_connections(mut self, n: usize) -> ServerConfig {
         self.max_connections = n.max(1);
         self

@@ -1,9 +1,34 @@
 //! The accept loop: [`serve`] and [`serve_listener`].
 //!
 //! Accepts connections from a [`Listener`] and runs each in its own task on the
-//! runtime (one task per connection, none per request), up to the connection limit:
-//! at the limit it stops accepting until a connection ends, leaving peers in the
-//! listen backlog. When the stop future completes, the shutdown is graceful: the
+//! runtime (one task per connection, none per request), up to the connection limit.
+//!
+//! **At the limit**, the server makes room rather than stop accepting: it closes the
+//! connection that has been idle longest — a kept-alive connection between requests,
+//! or a new one that has not sent a byte yet — and serves the newcomer. Only when every
+//! connection is in the middle of a request does it stop accepting, leaving further
+//! peers in the listen backlog until one ends or turns idle. Why:
+//! - stopping at the limit lets a flood of connections that send nothing starve every
+//!   new client: each waits in the backlog behind the flood, about
+//!   `flooders / max_connections × header_read_timeout`;
+//! - closing an idle connection is always allowed (RFC 9112 §9.6) and costs its peer
+//!   nothing it cannot repeat: a kept-alive client opens a new connection, and a request
+//!   that raced the close is retried (it got no byte of a response); nginx reclaims the
+//!   same connections (keep-alive ones and fresh ones still waiting for a request) when
+//!   it runs out, oldest first;
+//! - a quick `503` to the newcomer instead would fail well-behaved clients while idle
+//!   peers hold every slot, and still spend a descriptor and a task per refusal; hyper
+//!   has no limit of its own and leaves this to the application;
+//! - connections with a request under way are never closed for room: a slow head is
+//!   bounded by the header read timeout, a slow body by the body timeouts and minimum
+//!   rate.
+//!
+//! An evicted connection closes as at its idle timeout (a request that arrived in the
+//! meantime is still answered, with `Connection: close`). It no longer counts against
+//! the limit while it closes, so at most twice the limit are open for a moment. If the
+//! idle connection chosen turned busy just before, the newcomer is closed at once.
+//!
+//! When the stop future completes, the shutdown is graceful: the
 //! listener is dropped (no new connection), idle keep-alive connections close at once,
 //! requests in flight finish (their responses say `Connection: close`), and whatever
 //! is still running at the graceful deadline is dropped. [`Handler::conn_closed`]
@@ -86,7 +111,7 @@ pub async fn serve_listener<H: Handler>(
     let handler = Arc::new(handler);
     let config = Arc::new(config);
     let local = listener.local_addr().ok();
-    let shutdown = Shutdown::new();
+    let shutdown = Shutdown::new(rt.now());
     let clock = WallClock::new(config.date_origin.unwrap_or_else(SystemTime::now), rt.now());
     let mut stop = std::pin::pin!(stop);
     let mut next_id: u64 = 0;
@@ -95,10 +120,7 @@ pub async fn serve_listener<H: Handler>(
             if stop.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Event::Stop);
             }
-            if shutdown
-                .poll_active_below(config.max_connections, cx)
-                .is_pending()
-            {
+            if shutdown.poll_room(config.max_connections, cx).is_pending() {
                 return Poll::Pending;
             }
             match listener.poll_accept(cx) {
@@ -111,6 +133,13 @@ pub async fn serve_listener<H: Handler>(
         match event {
             Event::Stop => break,
             Event::Accepted(io, peer) => {
+                if shutdown.counted() >= config.max_connections && !shutdown.evict_oldest_idle() {
+                    log::debug!(
+                        "at the connection limit with no idle connection: refusing {peer:?}"
+                    );
+                    drop(io);
+                    continue;
+                }
                 next_id += 1;
                 let info = ConnInfo::new(next_id, peer, local.clone());
                 log::trace!("{info:?}: accepted");

@@ -1,16 +1,25 @@
-//! Graceful shutdown state shared by a server's accept loop and its connections.
+//! Graceful shutdown and connection-limit state shared by a server's accept loop and its
+//! connections.
 //!
 //! [`Shutdown`] holds the server's phase (running, draining, aborting) and counts its
 //! live connections. Each connection holds a [`Watch`], a slot through which it is
-//! woken when the phase changes, and an [`Active`] guard that counts it while it
-//! lives. The accept loop waits on the count (for the connection limit, and for the
-//! last connection to end after a stop).
+//! woken when the phase changes or when it is evicted, and an [`Active`] guard that
+//! counts it while it lives. The accept loop waits on the count (for the connection
+//! limit, and for the last connection to end after a stop).
 //!
-//! This file has no I/O and no clock; the deadlines are applied by `serve.rs`.
+//! At the connection limit the accept loop makes room by evicting the connection that
+//! has been idle longest (see `serve.rs` for the policy): a connection marks itself idle
+//! ([`Watch::set_idle`]) while it waits for the first byte of a request, and busy again
+//! after; marking is two atomic stores on the connection's own slot, so the hot path
+//! takes no shared lock. The accept loop scans the slots only while at the limit.
+//!
+//! This file has no I/O and no clock (instants are given); the deadlines are applied by
+//! `serve.rs`.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use futures_util::task::AtomicWaker;
 
@@ -26,28 +35,55 @@ pub(crate) enum Phase {
 }
 
 /// Shared shutdown state; cloning shares it.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Shutdown {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
     phase: AtomicU8,
     watchers: Mutex<Slots>,
     active: AtomicUsize,
+    /// Evicted connections still alive (closing): not counted against the limit.
+    evicted: AtomicUsize,
+    /// The accept loop waits at the limit: a connection turning idle wakes it.
+    full: AtomicBool,
     server: AtomicWaker,
+    /// The origin of idle stamps.
+    origin: Instant,
+}
+
+/// What the accept loop may see of one connection.
+#[derive(Default)]
+struct SlotState {
+    /// When the connection began to wait for a request (nanoseconds after the origin,
+    /// plus one); 0 while it is not idle.
+    idle_since: AtomicU64,
+    /// The connection was told to close to make room.
+    evicted: AtomicBool,
 }
 
 #[derive(Default)]
 struct Slots {
     wakers: Vec<Option<Waker>>,
+    states: Vec<Option<Arc<SlotState>>>,
     free: Vec<usize>,
 }
 
 impl Shutdown {
-    pub(crate) fn new() -> Shutdown {
-        Shutdown::default()
+    /// New state; idle times are measured from `origin` (the runtime's clock now).
+    pub(crate) fn new(origin: Instant) -> Shutdown {
+        Shutdown {
+            inner: Arc::new(Inner {
+                phase: AtomicU8::new(Phase::Running as u8),
+                watchers: Mutex::default(),
+                active: AtomicUsize::new(0),
+                evicted: AtomicUsize::new(0),
+                full: AtomicBool::new(false),
+                server: AtomicWaker::new(),
+                origin,
+            }),
+        }
     }
 
     fn slots(&self) -> MutexGuard<'_, Slots> {
@@ -80,19 +116,25 @@ impl Shutdown {
         }
     }
 
-    /// A slot to be woken on phase changes.
+    /// A slot to be woken on phase changes and eviction.
     pub(crate) fn watch(&self) -> Watch {
+        let state = Arc::new(SlotState::default());
         let mut slots = self.slots();
         let key = match slots.free.pop() {
             Some(k) => k,
             None => {
                 slots.wakers.push(None);
+                slots.states.push(None);
                 slots.wakers.len() - 1
             }
         };
+        if let Some(slot) = slots.states.get_mut(key) {
+            *slot = Some(state.clone());
+        }
         Watch {
             shutdown: self.clone(),
             key,
+            state,
         }
     }
 
@@ -109,6 +151,13 @@ impl Shutdown {
         self.inner.active.load(Ordering::Acquire)
     }
 
+    /// The live connections that count against the limit (the evicted ones, closing,
+    /// do not).
+    pub(crate) fn counted(&self) -> usize {
+        self.active_count()
+            .saturating_sub(self.inner.evicted.load(Ordering::Acquire))
+    }
+
     /// Ready once fewer than `n` connections are live (the accept loop's waker).
     pub(crate) fn poll_active_below(&self, n: usize, cx: &mut Context<'_>) -> Poll<()> {
         if self.active_count() < n {
@@ -121,12 +170,69 @@ impl Shutdown {
             Poll::Pending
         }
     }
+
+    /// Ready once a new connection can be taken: fewer than `max` counted, or an idle
+    /// one that could be evicted for it.
+    pub(crate) fn poll_room(&self, max: usize, cx: &mut Context<'_>) -> Poll<()> {
+        if self.counted() < max || self.oldest_idle().is_some() {
+            return Poll::Ready(());
+        }
+        self.inner.server.register(cx.waker());
+        self.inner.full.store(true, Ordering::SeqCst);
+        if self.counted() < max || self.oldest_idle().is_some() {
+            self.inner.full.store(false, Ordering::SeqCst);
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// The slot of the connection idle longest, not yet evicted.
+    fn oldest_idle(&self) -> Option<usize> {
+        let slots = self.slots();
+        let mut best: Option<(u64, usize)> = None;
+        for (key, state) in slots.states.iter().enumerate() {
+            let Some(state) = state else { continue };
+            let since = state.idle_since.load(Ordering::SeqCst);
+            if since == 0 || state.evicted.load(Ordering::Acquire) {
+                continue;
+            }
+            if best.map_or(true, |(b, _)| since < b) {
+                best = Some((since, key));
+            }
+        }
+        best.map(|(_, key)| key)
+    }
+
+    /// Evicts the connection idle longest: it is woken and closes. Whether there was
+    /// one.
+    pub(crate) fn evict_oldest_idle(&self) -> bool {
+        let Some(key) = self.oldest_idle() else {
+            return false;
+        };
+        let waker = {
+            let mut slots = self.slots();
+            let Some(Some(state)) = slots.states.get(key) else {
+                return false;
+            };
+            if state.evicted.swap(true, Ordering::AcqRel) {
+                return false;
+            }
+            self.inner.evicted.fetch_add(1, Ordering::AcqRel);
+            slots.wakers.get_mut(key).and_then(Option::take)
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
 }
 
-/// A connection's slot for phase-change wake-ups; freed on drop.
+/// A connection's slot for phase-change and eviction wake-ups; freed on drop.
 pub(crate) struct Watch {
     shutdown: Shutdown,
     key: usize,
+    state: Arc<SlotState>,
 }
 
 impl Watch {
@@ -135,33 +241,78 @@ impl Watch {
         self.shutdown.phase()
     }
 
+    /// Whether the connection should end: the server is draining, or evicted it.
+    pub(crate) fn stopping(&self) -> bool {
+        self.phase() >= Phase::Draining || self.state.evicted.load(Ordering::Acquire)
+    }
+
+    /// The connection waits for the first byte of a request since `now`: it may be
+    /// evicted to make room. Wakes the accept loop if it waits at the limit.
+    pub(crate) fn set_idle(&self, now: Instant) {
+        let nanos = now
+            .saturating_duration_since(self.shutdown.inner.origin)
+            .as_nanos();
+        let stamp = u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1;
+        self.state.idle_since.store(stamp, Ordering::SeqCst);
+        if self.shutdown.inner.full.load(Ordering::SeqCst) {
+            self.shutdown.inner.full.store(false, Ordering::SeqCst);
+            self.shutdown.inner.server.wake();
+        }
+    }
+
+    /// The connection is no longer idle (bytes came, or it ends).
+    pub(crate) fn set_busy(&self) {
+        self.state.idle_since.store(0, Ordering::Release);
+    }
+
     /// Ready once the phase is at least `phase`.
     pub(crate) fn poll_phase(&self, phase: Phase, cx: &mut Context<'_>) -> Poll<()> {
         if self.phase() >= phase {
             return Poll::Ready(());
         }
-        {
-            let mut slots = self.shutdown.slots();
-            if let Some(slot) = slots.wakers.get_mut(self.key) {
-                match slot {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => *slot = Some(cx.waker().clone()),
-                }
-            }
-        }
+        self.register(cx);
         if self.phase() >= phase {
             Poll::Ready(())
         } else {
             Poll::Pending
         }
     }
+
+    /// Ready once the connection should end (see [`Watch::stopping`]).
+    pub(crate) fn poll_stopping(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.stopping() {
+            return Poll::Ready(());
+        }
+        self.register(cx);
+        if self.stopping() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    fn register(&self, cx: &mut Context<'_>) {
+        let mut slots = self.shutdown.slots();
+        if let Some(slot) = slots.wakers.get_mut(self.key) {
+            match slot {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => *slot = Some(cx.waker().clone()),
+            }
+        }
+    }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
+        if self.state.evicted.load(Ordering::Acquire) {
+            self.shutdown.inner.evicted.fetch_sub(1, Ordering::AcqRel);
+        }
         let mut slots = self.shutdown.slots();
         if let Some(slot) = slots.wakers.get_mut(self.key) {
             *slot = None;
+            if let Some(state) = slots.states.get_mut(self.key) {
+                *state = None;
+            }
             slots.free.push(self.key);
         }
     }
