@@ -113,6 +113,8 @@ pub(crate) struct Conn<H: Handler> {
     config: Arc<ServerConfig>,
     date: DateCache,
     timer: Pin<Box<dyn Timer>>,
+    /// When `timer` fires, if it is set and has not fired yet (see [`poll_deadline`]).
+    armed: Option<Instant>,
     watch: Option<Watch>,
     started: Instant,
     /// Responses in the write buffer since the last flush.
@@ -140,6 +142,7 @@ impl<H: Handler> Conn<H> {
             shared: Arc::new(Mutex::new(Shared::new(io, config.max_request_body))),
             date: DateCache::new(clock),
             timer: rt.timer(now),
+            armed: None,
             started: now,
             buffered: 0,
             spare_headers: HeaderMap::new(),
@@ -188,15 +191,16 @@ impl<H: Handler> Conn<H> {
         stoppable: bool,
         mut poll: impl FnMut(&mut Shared, &mut Context<'_>) -> Poll<T>,
     ) -> Waited<T> {
-        self.timer.as_mut().reset(deadline);
         let shared = &self.shared;
         let timer = &mut self.timer;
+        let armed = &mut self.armed;
         let watch = if stoppable { self.watch.as_ref() } else { None };
         poll_fn(|cx| {
             if let Poll::Ready(v) = poll(&mut lock(shared), cx) {
                 return Poll::Ready(Waited::Done(v));
             }
-            if timer.as_mut().poll(cx).is_ready() {
+            // Only a wait that did not end at once needs the timer.
+            if poll_deadline(timer, armed, deadline, cx).is_ready() {
                 return Poll::Ready(Waited::Timeout);
             }
             if let Some(w) = watch {
@@ -692,6 +696,8 @@ impl<H: Handler> Conn<H> {
         let write_timeout = self.config.write_timeout;
         let rate = self.config.write_min_rate;
         let clock = self.rt.clock().clone();
+        // Set below as stalls need: whatever it was armed for no longer holds.
+        self.armed = None;
         let timer = &mut self.timer;
         let budget = &mut self.write_budget;
         let mut stalled: Option<usize> = None;
@@ -957,6 +963,32 @@ enum SendError {
     Io,
     /// The body's stream failed, or gave a different length than it stated.
     Body(Error),
+}
+
+/// Polls `timer` for `deadline`. `armed` is when the timer fires if it is set and has
+/// not fired yet (`None`: fired, or not known). A timer set for an earlier instant is
+/// left alone, and set again for `deadline` when it fires early: a run of waits with
+/// later and later deadlines (keep-alive, write timeouts) moves the timer once per
+/// timeout instead of once per wait. It is ready only once the clock reached
+/// `deadline`.
+fn poll_deadline(
+    timer: &mut Pin<Box<dyn Timer>>,
+    armed: &mut Option<Instant>,
+    deadline: Instant,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if armed.map_or(true, |at| at > deadline) {
+        timer.as_mut().reset(deadline);
+        *armed = Some(deadline);
+    }
+    loop {
+        std::task::ready!(timer.as_mut().poll(cx));
+        if armed.take().map_or(true, |at| at >= deadline) {
+            return Poll::Ready(());
+        }
+        timer.as_mut().reset(deadline);
+        *armed = Some(deadline);
+    }
 }
 
 /// The `Connection` value the server sets on a response (replacing the handler's):
