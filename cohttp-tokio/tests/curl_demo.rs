@@ -309,6 +309,21 @@ fn connect_refused_says_so_and_exits_7() {
 }
 
 #[test]
+fn silent_hides_the_error_and_show_error_brings_it_back() {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let quiet = curl(&["-s", &url]);
+    assert_eq!(quiet.code(), 7);
+    assert_eq!(quiet.stderr, "");
+    let shown = curl(&["-sS", &url]);
+    assert_eq!(shown.code(), 7);
+    assert_eq!(
+        shown.stderr,
+        format!("cohttp-curl: could not connect to 127.0.0.1:{port}: connection refused\n")
+    );
+}
+
+#[test]
 fn max_time_bounds_the_transfer_with_status_28() {
     let s = start();
     let started = std::time::Instant::now();

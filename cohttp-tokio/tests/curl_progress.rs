@@ -58,24 +58,22 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-#[test]
-fn progress_bar_is_drawn_when_stderr_is_a_terminal() {
-    if !has_script() {
-        println!("notice: `script` (util-linux) not found; progress bar test skipped");
-        return;
-    }
-    let (base, _rt) = demo();
+/// Runs `cohttp-curl ARGS -o FILE URL` with stderr on a pseudo-terminal (`script`);
+/// returns what it wrote there and the downloaded file's length.
+fn download_on_a_terminal(extra: &[&str], base: &str, size: u64) -> (String, u64) {
     let dir = TempDir::new("pty");
     let file = dir.join("download.bin");
     // stdout of cohttp-curl is the file; what `script` captures from the terminal is
     // what cohttp-curl wrote to stderr.
-    let inner = format!(
-        "{} -o {} {}/bytes/{}",
-        sh_quote(CURL),
-        sh_quote(file.to_str().unwrap()),
-        base,
-        8 * 1024 * 1024
-    );
+    let mut inner = sh_quote(CURL);
+    for a in extra {
+        inner.push(' ');
+        inner.push_str(&sh_quote(a));
+    }
+    inner.push_str(&format!(
+        " -o {} {base}/bytes/{size}",
+        sh_quote(file.to_str().unwrap())
+    ));
     let typescript = dir.join("captured");
     let mut child = Command::new("script")
         .args(["-qfec", &inner, typescript.to_str().unwrap()])
@@ -87,6 +85,30 @@ fn progress_bar_is_drawn_when_stderr_is_a_terminal() {
     let status = wait_bounded(&mut child, RUN_LIMIT);
     assert!(status.success(), "script: {status}");
     let captured = std::fs::read_to_string(&typescript).unwrap();
+    (captured, std::fs::metadata(&file).unwrap().len())
+}
+
+#[test]
+fn silent_draws_no_progress_bar_even_on_a_terminal() {
+    if !has_script() {
+        println!("notice: `script` (util-linux) not found; silent progress test skipped");
+        return;
+    }
+    let (base, _rt) = demo();
+    let (captured, len) = download_on_a_terminal(&["-s"], &base, 4 * 1024 * 1024);
+    assert!(!captured.contains('%'), "{captured:?}");
+    assert!(!captured.contains("/s"), "{captured:?}");
+    assert_eq!(len, 4 * 1024 * 1024);
+}
+
+#[test]
+fn progress_bar_is_drawn_when_stderr_is_a_terminal() {
+    if !has_script() {
+        println!("notice: `script` (util-linux) not found; progress bar test skipped");
+        return;
+    }
+    let (base, _rt) = demo();
+    let (captured, len) = download_on_a_terminal(&[], &base, 8 * 1024 * 1024);
     assert!(captured.contains('%'), "{captured:?}");
     assert!(captured.contains("/s"), "{captured:?}");
     assert!(
@@ -94,7 +116,7 @@ fn progress_bar_is_drawn_when_stderr_is_a_terminal() {
         "{captured:?}"
     );
     assert!(captured.contains('\r'), "redrawn in place: {captured:?}");
-    assert_eq!(std::fs::metadata(&file).unwrap().len(), 8 * 1024 * 1024);
+    assert_eq!(len, 8 * 1024 * 1024);
 }
 
 #[test]

@@ -1,10 +1,13 @@
 //! The buffer helpers over `futures-io` that the client and the server share.
 //!
-//! Reading goes into the spare room of one [`BytesMut`] per connection, so heads are
-//! parsed in place and bodies split from it without copying. This crate forbids
-//! `unsafe`, so the room is zero-filled before each read (a `memset` of at most
-//! [`MAX_READ`] bytes).
+//! Reading goes into one [`BytesMut`] per connection, so heads are parsed in place and
+//! bodies split from it without copying. This crate forbids `unsafe`, so a read cannot
+//! target uninitialized memory: each read goes into a per-thread scratch buffer that
+//! was zero-filled once, and only the bytes read are copied into the connection's
+//! buffer. A connection's buffer thus grows to what its peer sends, never to the read
+//! size, and no read pays for zero-filling room it does not use.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -16,22 +19,56 @@ use futures_io::{AsyncRead, AsyncWrite};
 /// The most one read asks for.
 pub const MAX_READ: usize = 64 * 1024;
 
-/// Reads once from `r` into `buf`'s spare room, reserving `at_least` bytes first.
-/// `Ok(0)` is end of stream.
+thread_local! {
+    /// Where reads land before their bytes are copied to a connection's buffer:
+    /// [`MAX_READ`] bytes, zero-filled once per thread.
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; MAX_READ].into_boxed_slice());
+}
+
+/// Reads once from `r` and appends what it read to `buf`, asking for `at_least` bytes
+/// or `buf`'s spare capacity, whichever is more (at most [`MAX_READ`]). `Ok(0)` is end
+/// of stream.
 pub fn poll_read_buf<R: AsyncRead + Unpin + ?Sized>(
     r: &mut R,
     cx: &mut Context<'_>,
     buf: &mut BytesMut,
     at_least: usize,
 ) -> Poll<io::Result<usize>> {
+    let want = at_least.max(buf.capacity() - buf.len()).clamp(1, MAX_READ);
+    let scratch = SCRATCH.try_with(|cell| {
+        // Taken already: a transport whose read reads another connection on this
+        // thread (a tunnel). That read then zero-fills its own room.
+        let mut scratch = cell.try_borrow_mut().ok()?;
+        Some(
+            match Pin::new(&mut *r).poll_read(cx, &mut scratch[..want]) {
+                Poll::Ready(Ok(n)) => {
+                    let n = n.min(want);
+                    buf.extend_from_slice(&scratch[..n]);
+                    Poll::Ready(Ok(n))
+                }
+                other => other,
+            },
+        )
+    });
+    match scratch {
+        Ok(Some(polled)) => polled,
+        _ => poll_read_zeroed(r, cx, buf, want),
+    }
+}
+
+/// [`poll_read_buf`] without the scratch buffer: into `buf`'s own room, zero-filled.
+fn poll_read_zeroed<R: AsyncRead + Unpin + ?Sized>(
+    r: &mut R,
+    cx: &mut Context<'_>,
+    buf: &mut BytesMut,
+    want: usize,
+) -> Poll<io::Result<usize>> {
     let start = buf.len();
-    buf.reserve(at_least.max(1));
-    let room = (buf.capacity() - start).min(MAX_READ);
-    buf.resize(start + room, 0);
+    buf.resize(start + want, 0);
     match Pin::new(r).poll_read(cx, &mut buf[start..]) {
         Poll::Ready(Ok(n)) => {
-            buf.truncate(start + n.min(room));
-            Poll::Ready(Ok(n.min(room)))
+            buf.truncate(start + n.min(want));
+            Poll::Ready(Ok(n.min(want)))
         }
         other => {
             buf.truncate(start);
@@ -77,6 +114,41 @@ mod tests {
             assert_eq!(&buf[..], b">hello");
             assert_eq!(read_buf(&mut src, &mut buf, 16).await.unwrap(), 0);
             assert_eq!(&buf[..], b">hello");
+        })
+    }
+
+    /// A reader whose every read reads, through `poll_read_buf`, from another reader:
+    /// the nested read finds the scratch buffer taken and zero-fills instead.
+    struct Nested<'a>(&'a [u8]);
+
+    impl AsyncRead for Nested<'_> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            out: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            let mut inner = BytesMut::new();
+            let n = futures_util::ready!(poll_read_buf(&mut self.0, cx, &mut inner, 4))?;
+            out[..n].copy_from_slice(&inner[..n]);
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    #[test]
+    fn nested_reads_on_one_thread_do_not_share_the_scratch_buffer() {
+        block_on(async {
+            let mut src = Nested(b"tunnelled");
+            let mut buf = BytesMut::new();
+            let mut total = 0;
+            loop {
+                let n = read_buf(&mut src, &mut buf, 8).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                total += n;
+            }
+            assert_eq!(total, 9);
+            assert_eq!(&buf[..], b"tunnelled");
         })
     }
 

@@ -12,8 +12,10 @@
 //! soon as the bytes so far are wrong or over a limit, so the result does not depend on
 //! how the input was split across reads.
 
-use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{
+    HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
+};
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 
 use super::limits::Limits;
@@ -75,16 +77,74 @@ pub struct RawTarget(pub String);
 /// assert_eq!(e.status().unwrap(), 400);
 /// ```
 pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest>> {
+    let Some((skip, scan)) = scan_request(buf, limits)? else {
+        return Ok(None);
+    };
+    let head = &buf[skip..skip + scan.head_len];
+    build_request(head, None, &scan, skip, limits, HeaderMap::new())
+}
+
+/// Like [`parse_request`], but on a complete head also takes it off the front of `buf`,
+/// and copies nothing: the target and the field values are slices of the head's bytes
+/// (which stay allocated while any of them lives), and the fields go into `fields`,
+/// cleared first and then taken (its capacity is reused: a server passes the header
+/// map of the response it just wrote). The same rules apply, with the same errors.
+///
+/// On an error, the bytes of the head may have been taken off `buf`.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use cohttp_core::h1::{take_request, Limits};
+/// use http::HeaderMap;
+///
+/// let mut buf = BytesMut::from(&b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b"[..]);
+/// let mut spare = HeaderMap::new();
+/// let p = take_request(&mut buf, &Limits::default(), &mut spare).unwrap().unwrap();
+/// assert_eq!(p.head.uri(), "/a");
+/// assert_eq!(&buf[..], b"GET /b");
+/// assert!(take_request(&mut buf, &Limits::default(), &mut spare).unwrap().is_none());
+/// ```
+pub fn take_request(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    fields: &mut HeaderMap,
+) -> Result<Option<ParsedRequest>> {
+    let Some((skip, scan)) = scan_request(buf, limits)? else {
+        return Ok(None);
+    };
+    buf.advance(skip);
+    let head = buf.split_to(scan.head_len).freeze();
+    fields.clear();
+    build_request(
+        &head,
+        Some(&head),
+        &scan,
+        skip,
+        limits,
+        std::mem::take(fields),
+    )
+}
+
+/// Skips the empty lines before a request line and finds the end of the head.
+fn scan_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Scan)>> {
     let skip = leading_empty_lines(buf);
     if skip > limits.max_head_bytes {
         return Err(Error::limit(Limit::HeaderBytes));
     }
-    let buf_all = buf;
-    let buf = &buf[skip..];
-    let Some(scan) = scan_head(buf, limits, Limit::RequestLine, Side::Request)? else {
-        return Ok(None);
-    };
+    Ok(scan_head(&buf[skip..], limits, Limit::RequestLine, Side::Request)?.map(|s| (skip, s)))
+}
 
+/// Builds a request from its complete head `buf` (`scan` found its end). With `shared`
+/// (the same bytes, shared), the target and field values are slices of it; otherwise
+/// copies. The fields go into `fields`, which must be empty.
+fn build_request(
+    buf: &[u8],
+    shared: Option<&Bytes>,
+    scan: &Scan,
+    skip: usize,
+    limits: &Limits,
+    fields: HeaderMap,
+) -> Result<Option<ParsedRequest>> {
     let mut storage = [httparse::EMPTY_HEADER; 100];
     let mut heap;
     let headers: &mut [httparse::Header<'_>] = if limits.max_headers <= storage.len() {
@@ -96,6 +156,12 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest
     let start_line = &buf[..scan.start_line_len];
     let compat = higher_minor_version(start_line, Side::Request)
         .map(|i| with_minor_one(&buf[..scan.head_len], i));
+    // A rewritten head is a copy: slices of it cannot share the original's bytes.
+    let shared = if compat.is_some() { None } else { shared };
+    let to_bytes = |s: &[u8]| match shared {
+        Some(b) => b.slice_ref(s),
+        None => Bytes::copy_from_slice(s),
+    };
     let head_bytes = compat.as_deref().unwrap_or(&buf[..scan.head_len]);
     let mut req = httparse::Request::new(headers);
     let status = req
@@ -115,16 +181,25 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest
         _ => return Err(Error::malformed(Malformed::Version)),
     };
     let target = req.path.unwrap_or_default();
-    let (uri, raw_target) = parse_target(&method, target)?;
+    let (uri, raw_target) = parse_target(&method, target, &to_bytes)?;
 
-    let fields = build_headers(req.headers)?;
-    let framing = request_framing(&fields, version)?;
+    let (fields, seen) = build_headers(req.headers, fields, &to_bytes)?;
+    let framing = if seen.transfer_encoding || seen.content_length {
+        request_framing(&fields, version)?
+    } else {
+        BodyLength::Fixed(0)
+    };
     check_host(&fields, version)?;
 
-    let keep_alive = keep_alive(version, &fields);
-    let expect_continue = version == Version::HTTP_11
+    let keep_alive = if seen.connection {
+        keep_alive(version, &fields)
+    } else {
+        version == Version::HTTP_11
+    };
+    let expect_continue = seen.expect
+        && version == Version::HTTP_11
         && fields
-            .get_all(http::header::EXPECT)
+            .get_all(EXPECT)
             .iter()
             .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
 
@@ -136,7 +211,6 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest
     if let Some(raw) = raw_target {
         head.extensions_mut().insert(raw);
     }
-    debug_assert!(skip + scan.head_len <= buf_all.len());
     Ok(Some(ParsedRequest {
         head,
         head_len: skip + scan.head_len,
@@ -204,7 +278,7 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
         return Err(Error::malformed(Malformed::Status));
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
-    let fields = build_headers(res.headers)?;
+    let (fields, _) = build_headers(res.headers, HeaderMap::new(), &Bytes::copy_from_slice)?;
     check_response_framing(&fields)?;
     let keep_alive = keep_alive(version, &fields);
 
@@ -324,7 +398,50 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
     let mut start_line_len = None;
     let mut fields = 0usize;
     let mut obs_fold = false;
-    let mut i = 0;
+    // Fast path: whole lines free of anything the byte loop below would refuse (a
+    // CR, LF or NUL before the line's CRLF; a limit passed) are taken a line at a time,
+    // by a search for the first CR, LF or NUL. The first line that is not such a line
+    // (or not complete yet) goes to the byte loop, which then sees exactly the state it
+    // would have reached by itself: the answer does not change, only its cost.
+    while let Some(at) = buf[line_start..]
+        .iter()
+        .position(|&b| matches!(b, b'\r' | b'\n' | 0))
+    {
+        let cr = line_start + at;
+        if buf[cr] != b'\r' || buf.get(cr + 1) != Some(&b'\n') || cr + 2 > limits.max_head_bytes {
+            break;
+        }
+        let line_len = cr - line_start;
+        match start_line_len {
+            None => {
+                if line_len == 0 || line_len > limits.max_start_line {
+                    break;
+                }
+                start_line_len = Some(line_len);
+            }
+            Some(s) if line_len == 0 => {
+                return Ok(Some(Scan {
+                    head_len: cr + 2,
+                    start_line_len: s,
+                    obs_fold,
+                }));
+            }
+            Some(_) if matches!(buf[line_start], b' ' | b'\t') => {
+                if side == Side::Request || fields == 0 {
+                    break;
+                }
+                obs_fold = true;
+            }
+            Some(_) => {
+                if fields >= limits.max_headers {
+                    break;
+                }
+                fields += 1;
+            }
+        }
+        line_start = cr + 2;
+    }
+    let mut i = line_start;
     while i < buf.len() {
         // A CR not followed by LF is refused at the byte after it, never by looking
         // ahead: every check here looks only at bytes up to `i`, so the answer for a
@@ -524,19 +641,43 @@ fn is_tchar(b: u8) -> bool {
 }
 
 /// Builds the `http` crate's field map, validating names and values.
-fn build_headers(raw: &[httparse::Header<'_>]) -> Result<HeaderMap> {
-    let mut map = HeaderMap::with_capacity(raw.len());
-    for h in raw {
-        if h.name.is_empty() {
-            break;
-        }
+/// Which of the fields that framing and persistence depend on a head has: when one is
+/// absent, its rule needs no look-up.
+#[derive(Default, Clone, Copy)]
+struct Seen {
+    transfer_encoding: bool,
+    content_length: bool,
+    connection: bool,
+    expect: bool,
+}
+
+fn build_headers(
+    raw: &[httparse::Header<'_>],
+    mut map: HeaderMap,
+    to_bytes: &dyn Fn(&[u8]) -> Bytes,
+) -> Result<(HeaderMap, Seen)> {
+    let count = raw.iter().take_while(|h| !h.name.is_empty()).count();
+    // More fields than a header map holds: over any sensible limit.
+    map.try_reserve(count)
+        .map_err(|_| Error::limit(Limit::HeaderCount))?;
+    let mut seen = Seen::default();
+    for h in &raw[..count] {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| Error::malformed(Malformed::HeaderName))?;
-        let value = HeaderValue::from_bytes(trim(h.value))
+        let value = HeaderValue::from_maybe_shared(to_bytes(trim(h.value)))
             .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
+        if name == TRANSFER_ENCODING {
+            seen.transfer_encoding = true;
+        } else if name == CONTENT_LENGTH {
+            seen.content_length = true;
+        } else if name == CONNECTION {
+            seen.connection = true;
+        } else if name == EXPECT {
+            seen.expect = true;
+        }
         map.append(name, value);
     }
-    Ok(map)
+    Ok((map, seen))
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -552,7 +693,11 @@ fn trim(mut s: &[u8]) -> &[u8] {
 /// Parses the request target for `method` into a [`Uri`], by RFC 9112 §3.2: CONNECT
 /// takes authority-form only, `*` goes with OPTIONS only, and every other request
 /// takes origin-form or absolute-form.
-fn parse_target(method: &Method, target: &str) -> Result<(Uri, Option<RawTarget>)> {
+fn parse_target(
+    method: &Method,
+    target: &str,
+    to_bytes: &dyn Fn(&[u8]) -> Bytes,
+) -> Result<(Uri, Option<RawTarget>)> {
     let bad = || Error::malformed(Malformed::Target);
     // Visible ASCII only (RFC 3986 has no raw non-ASCII), and no fragment: neither
     // origin-form nor absolute-form carries one (RFC 9112 §3.2), and `Uri` would drop it
@@ -561,8 +706,7 @@ fn parse_target(method: &Method, target: &str) -> Result<(Uri, Option<RawTarget>
         return Err(bad());
     }
     if *method == Method::CONNECT {
-        let uri =
-            Uri::from_maybe_shared(Bytes::copy_from_slice(target.as_bytes())).map_err(|_| bad())?;
+        let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
         let auth = uri.authority().ok_or_else(bad)?;
         if uri.scheme().is_some()
             || uri.path_and_query().is_some_and(|p| !p.as_str().is_empty())
@@ -580,8 +724,7 @@ fn parse_target(method: &Method, target: &str) -> Result<(Uri, Option<RawTarget>
         }
         return Ok((Uri::from_static("*"), None));
     }
-    let uri =
-        Uri::from_maybe_shared(Bytes::copy_from_slice(target.as_bytes())).map_err(|_| bad())?;
+    let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
     if target.starts_with('/') {
         if uri.scheme().is_some() || uri.authority().is_some() {
             return Err(bad());
@@ -824,6 +967,87 @@ mod tests {
         assert_eq!(p.head.headers()["x"], "1");
         assert_eq!(p.head_len, 35);
         assert_eq!(p.body, BodyLength::Fixed(0));
+    }
+
+    /// What a parse gave, comparable across `parse_request` and `take_request`.
+    fn summary(r: Result<Option<ParsedRequest>>) -> String {
+        match r {
+            Ok(Some(p)) => format!(
+                "{} {} {:?} {:?} {} {:?} {} {} {:?}",
+                p.head.method(),
+                p.head.uri(),
+                p.head.version(),
+                p.head.headers(),
+                p.head_len,
+                p.body,
+                p.keep_alive,
+                p.expect_continue,
+                p.head.extensions().get::<RawTarget>()
+            ),
+            Ok(None) => "incomplete".into(),
+            Err(e) => format!("error {:?}", e.kind()),
+        }
+    }
+
+    #[test]
+    fn take_request_agrees_with_parse_request_and_copies_nothing() {
+        let cases = [
+            "GET /x?q=1 HTTP/1.1\r\nHost: a\r\nX: 1 \r\nX: 2\r\n\r\nrest",
+            "\r\n\r\nPOST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+            "GET http://a.example/x HTTP/1.1\r\nHost: a.example\r\n\r\n",
+            "CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n",
+            "OPTIONS * HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n",
+            "GET / HTTP/1.2\r\nHost: a\r\nX-Custom-Name: v\r\n\r\n",
+            "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nX: \x01\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\n",
+            "GET /\rx HTTP/1.1\r\n\r\n",
+        ];
+        let mut spare = HeaderMap::with_capacity(16);
+        for case in cases {
+            let parsed = summary(parse_request(case.as_bytes(), &Limits::default()));
+            let mut buf = BytesMut::from(case.as_bytes());
+            let start = buf.as_ptr() as usize;
+            let taken = take_request(&mut buf, &Limits::default(), &mut spare);
+            if let Ok(Some(p)) = &taken {
+                assert_eq!(&buf[..], &case.as_bytes()[p.head_len..], "{case:?}");
+                if !case.contains("HTTP/1.2") {
+                    // Values and target point into the buffer the head was read into
+                    // (`*` and `/` are static in `http`).
+                    let inside =
+                        |ptr: *const u8| (start..start + case.len()).contains(&(ptr as usize));
+                    for v in p.head.headers().values() {
+                        assert!(inside(v.as_bytes().as_ptr()), "{case:?}: a copied value");
+                    }
+                    if let Some(pq) = p
+                        .head
+                        .uri()
+                        .path_and_query()
+                        .filter(|pq| pq.as_str().len() > 1)
+                    {
+                        assert!(inside(pq.as_str().as_ptr()), "{case:?}: a copied target");
+                    }
+                }
+            }
+            assert_eq!(summary(taken), parsed, "{case:?}");
+        }
+    }
+
+    #[test]
+    fn take_request_reuses_the_spare_header_map() {
+        let mut spare = HeaderMap::with_capacity(32);
+        spare.insert("x-old", HeaderValue::from_static("gone"));
+        let capacity = spare.capacity();
+        let mut buf = BytesMut::from(&b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"[..]);
+        let p = take_request(&mut buf, &Limits::default(), &mut spare)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.head.headers().len(), 1);
+        assert!(!p.head.headers().contains_key("x-old"));
+        assert_eq!(p.head.headers().capacity(), capacity);
+        assert!(buf.is_empty());
     }
 
     #[test]

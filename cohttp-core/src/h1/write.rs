@@ -30,15 +30,18 @@ fn version_str(v: Version) -> Result<&'static [u8]> {
     }
 }
 
-fn write_fields(headers: &HeaderMap, dst: &mut Vec<u8>) -> Result<()> {
-    for (name, value) in headers {
-        if has_forbidden_bytes(value.as_bytes()) {
+fn write_fields(headers: &HeaderMap, extra: &[(&str, &[u8])], dst: &mut Vec<u8>) -> Result<()> {
+    let fields = headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()));
+    for (name, value) in fields.chain(extra.iter().copied()) {
+        if has_forbidden_bytes(value) {
             return Err(Error::malformed(Malformed::InvalidUserHeader)
                 .with_context(format!("header {name}")));
         }
-        dst.extend_from_slice(name.as_str().as_bytes());
+        dst.extend_from_slice(name.as_bytes());
         dst.extend_from_slice(b": ");
-        dst.extend_from_slice(value.as_bytes());
+        dst.extend_from_slice(value);
         dst.extend_from_slice(b"\r\n");
     }
     dst.extend_from_slice(b"\r\n");
@@ -76,7 +79,7 @@ pub fn write_request_head(
     dst.push(b' ');
     dst.extend_from_slice(version);
     dst.extend_from_slice(b"\r\n");
-    if let Err(e) = write_fields(headers, dst) {
+    if let Err(e) = write_fields(headers, &[], dst) {
         dst.truncate(start);
         return Err(e);
     }
@@ -90,6 +93,30 @@ pub fn write_response_head(
     headers: &HeaderMap,
     dst: &mut Vec<u8>,
 ) -> Result<()> {
+    write_response_head_with(status, version, headers, &[], dst)
+}
+
+/// Like [`write_response_head`], with `extra` fields written after `headers`: what a
+/// server adds itself (framing, `Connection`, `Date`) goes out without being put in a
+/// header map first. Every value is checked as in `headers`.
+///
+/// ```
+/// use cohttp_core::h1::write_response_head_with;
+/// use http::{HeaderMap, StatusCode, Version};
+///
+/// let mut out = Vec::new();
+/// let extra: &[(&str, &[u8])] = &[("content-length", b"0")];
+/// write_response_head_with(StatusCode::OK, Version::HTTP_11, &HeaderMap::new(), extra, &mut out)
+///     .unwrap();
+/// assert_eq!(out, b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+/// ```
+pub fn write_response_head_with(
+    status: StatusCode,
+    version: Version,
+    headers: &HeaderMap,
+    extra: &[(&str, &[u8])],
+    dst: &mut Vec<u8>,
+) -> Result<()> {
     let version = version_str(version)?;
     let start = dst.len();
     dst.extend_from_slice(version);
@@ -98,7 +125,7 @@ pub fn write_response_head(
     dst.push(b' ');
     dst.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
     dst.extend_from_slice(b"\r\n");
-    if let Err(e) = write_fields(headers, dst) {
+    if let Err(e) = write_fields(headers, extra, dst) {
         dst.truncate(start);
         return Err(e);
     }

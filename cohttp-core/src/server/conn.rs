@@ -39,7 +39,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
 
-use bytes::Buf;
 use futures_util::future::poll_fn;
 use futures_util::{FutureExt, StreamExt};
 use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE, TRANSFER_ENCODING};
@@ -116,6 +115,9 @@ pub(crate) struct Conn<H: Handler> {
     started: Instant,
     /// Responses in the write buffer since the last flush.
     buffered: usize,
+    /// The header map of the last response written, cleared: the next request's
+    /// fields go into it (no allocation per request for the request's header map).
+    spare_headers: HeaderMap,
     /// Waiting on the peer to take the write buffer, against the write minimum rate.
     write_budget: Budget,
     _closed: ClosedGuard<H>,
@@ -138,6 +140,7 @@ impl<H: Handler> Conn<H> {
             timer: rt.timer(now),
             started: now,
             buffered: 0,
+            spare_headers: HeaderMap::new(),
             write_budget: Budget::default(),
             _closed: ClosedGuard {
                 handler: handler.clone(),
@@ -257,12 +260,12 @@ impl<H: Handler> Conn<H> {
             {
                 let mut s = lock(&self.shared);
                 if !s.rbuf.is_empty() {
-                    match h1::parse_request(&s.rbuf, &self.config.limits) {
-                        Ok(Some(p)) => {
-                            let used = p.head_len.min(s.rbuf.len());
-                            s.rbuf.advance(used);
-                            return Head::Request(p);
-                        }
+                    match h1::take_request(
+                        &mut s.rbuf,
+                        &self.config.limits,
+                        &mut self.spare_headers,
+                    ) {
+                        Ok(Some(p)) => return Head::Request(p),
                         Ok(None) => {}
                         Err(e) => return Head::Bad(e),
                     }
@@ -476,6 +479,7 @@ impl<H: Handler> Conn<H> {
         let headers = &mut parts.headers;
         let no_body = status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         let mut encoder = None;
+        let mut framing = Framing::None;
         if no_body {
             headers.remove(TRANSFER_ENCODING);
             if status != StatusCode::NOT_MODIFIED {
@@ -495,13 +499,23 @@ impl<H: Handler> Conn<H> {
                 TransferEncoding::Fixed(n) if !wants_chunked => {
                     // A HEAD answer with an empty body may state the length a GET
                     // would have.
-                    if !(is_head && n == 0 && headers.contains_key(CONTENT_LENGTH)) {
-                        headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+                    if headers.contains_key(CONTENT_LENGTH) {
+                        // The handler's field is replaced in place; with none, the
+                        // server writes its own after the handler's.
+                        if !(is_head && n == 0) {
+                            headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+                        }
+                    } else {
+                        framing = Framing::Length(n);
                     }
                     encoder = Some(Encoder::for_length(TransferEncoding::Fixed(n)));
                 }
                 _ if version == Version::HTTP_11 => {
-                    headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+                    if wants_chunked {
+                        headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+                    } else {
+                        framing = Framing::Chunked;
+                    }
                     headers.remove(CONTENT_LENGTH);
                     encoder = Some(Encoder::Chunked);
                 }
@@ -514,12 +528,19 @@ impl<H: Handler> Conn<H> {
                 }
             }
         }
-        set_connection(headers, keep, version);
-        self.add_date(headers);
-        if !self.write_head(status, headers) {
+        let mut connection = connection_value(keep, version);
+        if let Some(value) = connection {
+            // The handler's field is replaced in place.
+            if headers.contains_key(CONNECTION) {
+                headers.insert(CONNECTION, HeaderValue::from_static(value));
+                connection = None;
+            }
+        }
+        if !self.write_framed_head(status, headers, framing, connection) {
             keep = false;
             encoder = None;
         }
+        self.recycle(std::mem::take(&mut parts.headers));
         self.buffered += 1;
         let sent = match encoder {
             Some(encoder) if !is_head => self.send_body(body, encoder).await,
@@ -543,6 +564,71 @@ impl<H: Handler> Conn<H> {
         }
     }
 
+    /// Writes a response head with the fields the server adds itself (framing,
+    /// `Connection`, `Date`) straight into the write buffer; on a head that cannot be
+    /// sent, writes a 500 instead and returns false.
+    fn write_framed_head(
+        &mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        framing: Framing,
+        connection: Option<&'static str>,
+    ) -> bool {
+        let mut digits = [0u8; 20];
+        let mut extra: [(&str, &[u8]); 3] = [("", b""); 3];
+        let mut n = 0;
+        match framing {
+            Framing::Length(len) => {
+                extra[n] = (CONTENT_LENGTH.as_str(), decimal(len, &mut digits));
+                n += 1;
+            }
+            Framing::Chunked => {
+                extra[n] = (TRANSFER_ENCODING.as_str(), b"chunked");
+                n += 1;
+            }
+            Framing::None => {}
+        }
+        if let Some(c) = connection {
+            extra[n] = (CONNECTION.as_str(), c.as_bytes());
+            n += 1;
+        }
+        let date;
+        if self.config.date_header && !headers.contains_key(DATE) {
+            date = self.date.bytes(self.rt.now());
+            extra[n] = (DATE.as_str(), &date);
+            n += 1;
+        }
+        let written = {
+            let mut s = lock(&self.shared);
+            h1::write_response_head_with(
+                status,
+                Version::HTTP_11,
+                headers,
+                &extra[..n],
+                &mut s.wbuf,
+            )
+        };
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                log::error!("{:?}: handler's response cannot be sent: {e}", self.info);
+                self.write_500();
+                false
+            }
+        }
+    }
+
+    /// Keeps a written response's header map, emptied, for the next request's fields
+    /// (unless it grew large: an idle connection should not hold much).
+    fn recycle(&mut self, mut headers: HeaderMap) {
+        if headers.capacity() <= SPARE_HEADERS_MAX
+            && headers.capacity() > self.spare_headers.capacity()
+        {
+            headers.clear();
+            self.spare_headers = headers;
+        }
+    }
+
     /// Writes a response head into the write buffer; on a head that cannot be sent
     /// (a bad header from the handler), writes a 500 instead and returns false.
     fn write_head(&mut self, status: StatusCode, headers: &HeaderMap) -> bool {
@@ -554,20 +640,26 @@ impl<H: Handler> Conn<H> {
                 s.wbuf.truncate(mark);
                 drop(s);
                 log::error!("{:?}: handler's response cannot be sent: {e}", self.info);
-                let mut h = HeaderMap::new();
-                h.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-                h.insert(CONNECTION, HeaderValue::from_static("close"));
-                self.add_date(&mut h);
-                let mut s = lock(&self.shared);
-                let _ = h1::write_response_head(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Version::HTTP_11,
-                    &h,
-                    &mut s.wbuf,
-                );
+                self.write_500();
                 false
             }
         }
+    }
+
+    /// Writes a bodiless 500 that closes the connection: the answer when the
+    /// handler's own head cannot be sent.
+    fn write_500(&mut self) {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        h.insert(CONNECTION, HeaderValue::from_static("close"));
+        self.add_date(&mut h);
+        let mut s = lock(&self.shared);
+        let _ = h1::write_response_head(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Version::HTTP_11,
+            &h,
+            &mut s.wbuf,
+        );
     }
 
     fn add_date(&mut self, headers: &mut HeaderMap) {
@@ -838,13 +930,43 @@ enum SendError {
     Body(Error),
 }
 
-/// Sets the `Connection` header for a response: `close` when the connection ends
-/// after it, `keep-alive` to an HTTP/1.0 peer when it does not.
-fn set_connection(headers: &mut HeaderMap, keep: bool, version: Version) {
+/// The `Connection` value the server sets on a response (replacing the handler's):
+/// `close` when the connection ends after it, `keep-alive` to an HTTP/1.0 peer when
+/// it does not; otherwise none (the handler's, if any, goes out).
+fn connection_value(keep: bool, version: Version) -> Option<&'static str> {
     if !keep {
-        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        Some("close")
     } else if version == Version::HTTP_10 {
-        headers.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+        Some("keep-alive")
+    } else {
+        None
+    }
+}
+
+/// The largest header map kept between requests (in fields).
+const SPARE_HEADERS_MAX: usize = 64;
+
+/// How the server frames a response body in its head.
+#[derive(Clone, Copy)]
+enum Framing {
+    /// `Content-Length: n`.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// No framing field (no body, a body to the close, or the handler's own).
+    None,
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
     }
 }
 

@@ -113,20 +113,37 @@ impl WallClock {
 pub(crate) struct DateCache {
     clock: WallClock,
     second: Option<u64>,
+    raw: [u8; 29],
     value: HeaderValue,
 }
 
 impl DateCache {
     pub(crate) fn new(clock: WallClock) -> DateCache {
+        const EPOCH: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
+        let mut raw = [0u8; 29];
+        raw.copy_from_slice(EPOCH.as_bytes());
         DateCache {
             clock,
             second: None,
-            value: HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"),
+            raw,
+            value: HeaderValue::from_static(EPOCH),
         }
     }
 
     /// The `Date` value at runtime instant `now` (a cheap clone of a cached value).
     pub(crate) fn header(&mut self, now: Instant) -> HeaderValue {
+        self.refresh(now);
+        self.value.clone()
+    }
+
+    /// The `Date` value at runtime instant `now`, as the bytes of the field value.
+    pub(crate) fn bytes(&mut self, now: Instant) -> [u8; 29] {
+        self.refresh(now);
+        self.raw
+    }
+
+    /// Formats the value again when `now` is in another second than the cached one.
+    fn refresh(&mut self, now: Instant) {
         let secs = self
             .clock
             .at(now)
@@ -138,10 +155,10 @@ impl DateCache {
             format_into(secs, &mut out);
             if let Ok(v) = HeaderValue::from_bytes(&out) {
                 self.value = v;
+                self.raw = out;
                 self.second = Some(secs);
             }
         }
-        self.value.clone()
     }
 }
 

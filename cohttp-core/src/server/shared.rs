@@ -78,8 +78,10 @@ impl Shared {
     pub(crate) fn new(io: BoxTransport, max_body: Option<u64>) -> Shared {
         Shared {
             io,
-            rbuf: BytesMut::with_capacity(READ_SIZE),
-            wbuf: Vec::with_capacity(READ_SIZE),
+            // Both grow to what the connection needs and keep that capacity: an idle
+            // connection holds about one request and one response of room.
+            rbuf: BytesMut::new(),
+            wbuf: Vec::new(),
             wpos: 0,
             unflushed: false,
             read_eof: false,

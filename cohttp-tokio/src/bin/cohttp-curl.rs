@@ -33,17 +33,22 @@ use args::{Args, USAGE};
 use failure::Failure;
 
 fn main() -> ExitCode {
-    match run() {
+    let (shows_errors, result) = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => (args.shows_errors(), run(&args)),
+        Err(f) => (true, Err(f)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("{f}");
+            if shows_errors {
+                eprintln!("{f}");
+            }
             ExitCode::from(f.code)
         }
     }
 }
 
-fn run() -> Result<(), Failure> {
-    let args = Args::parse(std::env::args().skip(1))?;
+fn run(args: &Args) -> Result<(), Failure> {
     if args.help {
         println!("{USAGE}");
         return Ok(());
@@ -54,7 +59,7 @@ fn run() -> Result<(), Failure> {
         .map_err(|e| Failure::new(1, format!("could not start tokio: {e}")))?;
     tokio_rt.block_on(async {
         let rt = cohttp_tokio::runtime();
-        let transfer = transfer::Transfer::new(&rt, &args)?;
+        let transfer = transfer::Transfer::new(&rt, args)?;
         match args.max_time {
             None => transfer.run().await,
             Some(limit) => match tokio::time::timeout(limit, transfer.run()).await {

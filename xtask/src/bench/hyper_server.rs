@@ -174,6 +174,11 @@ async fn serve(addr: SocketAddr) -> std::io::Result<()> {
         writeln!(out, "listening on {local}")?;
         out.flush()?;
     }
+    serve_on(listener).await
+}
+
+/// Serves the routes on connections accepted from `listener`, forever.
+pub async fn serve_on(listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let block = Bytes::from(vec![b'x'; BLOCK]);
     loop {
         let (stream, _) = match listener.accept().await {

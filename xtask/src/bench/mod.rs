@@ -11,8 +11,10 @@
 //! the shared machine hit both; each hyper run also serves as the machine-noise row "hyper vs
 //! hyper". Rows whose side is not built yet (our server, our client) are reported as pending.
 //! Run files: `server.rs` (processes), `loadgen.rs` + `validate.rs` (load), `client.rs` +
-//! `hyper_client.rs` (client rows), `hyper_server.rs`, `rss.rs` (`/proc` readings).
+//! `hyper_client.rs` (client rows), `hyper_server.rs`, `rss.rs` (`/proc` readings), `allocs.rs`
+//! (allocations per request, from the `bench-allocs` binary).
 
+pub mod allocs;
 pub mod client;
 pub mod hyper_client;
 pub mod hyper_server;
@@ -339,6 +341,34 @@ pub fn run(args: &[String]) -> bool {
                 "our server not landed",
             );
         }
+    }
+    if opts.wants(Only::Server) {
+        let (ours, hyper) = allocs::measure(&xtask, ours_server.is_some());
+        for (who, r) in [("ours", ours.as_ref()), ("hyper", Some(&hyper))] {
+            if let Some(r) = r {
+                eprintln!(
+                    "bench: allocations per request | {who}: {:.3} {}",
+                    r.value, r.note
+                );
+            }
+        }
+        report.rows.push(Row {
+            section: OURS_VS_HYPER.into(),
+            name: "server plaintext, allocations per request (deterministic; target ours <= 2)"
+                .into(),
+            unit: "allocs",
+            better: Better::Lower,
+            target: None,
+            pending: ours.is_none().then(|| "our server not landed".to_string()),
+            a: Side {
+                name: "ours".into(),
+                runs: ours.into_iter().collect(),
+            },
+            b: Side {
+                name: "hyper".into(),
+                runs: vec![hyper],
+            },
+        });
     }
     if opts.wants(Only::Memory) {
         // Leave room for this process's own descriptors.

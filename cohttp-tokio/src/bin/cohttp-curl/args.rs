@@ -26,6 +26,8 @@ usage: cohttp-curl [options] URL...
   -x, --proxy URL          proxy for every scheme ('' for none; NO_PROXY still applies)
   -m, --max-time S         bound on the whole transfer, in seconds
   -f, --fail               fail with exit status 22 on HTTP status >= 400
+  -s, --silent             no progress bar and no error message (the exit status stays)
+  -S, --show-error         with -s, still print the error message on failure
       --cacert FILE        trust only the CA certificates in PEM file FILE for https
                            (default: the Mozilla roots built in); also inside proxy tunnels
   -k, --insecure           https without checking the certificate (chain, dates, name):
@@ -73,6 +75,10 @@ pub struct Args {
     pub max_time: Option<Duration>,
     /// `--fail`.
     pub fail: bool,
+    /// `-s`, `--silent`.
+    pub silent: bool,
+    /// `-S`, `--show-error`.
+    pub show_error: bool,
     /// `--cacert`.
     pub cacert: Option<String>,
     /// `-k`, `--insecure`.
@@ -98,6 +104,8 @@ impl Default for Args {
             proxy: None,
             max_time: None,
             fail: false,
+            silent: false,
+            show_error: false,
             cacert: None,
             insecure: false,
             urls: Vec::new(),
@@ -176,6 +184,8 @@ impl Args {
                         'v' => "verbose",
                         'L' => "location",
                         'f' => "fail",
+                        's' => "silent",
+                        'S' => "show-error",
                         'k' => "insecure",
                         'h' => "help",
                         _ => return Err(Failure::usage(format!("unknown option -{c}"))),
@@ -195,6 +205,8 @@ impl Args {
             "verbose" => self.verbose = true,
             "location" => self.follow = true,
             "fail" => self.fail = true,
+            "silent" => self.silent = true,
+            "show-error" => self.show_error = true,
             "insecure" => self.insecure = true,
             "help" => self.help = true,
             _ => return Err(Failure::usage(format!("unknown option --{name}"))),
@@ -259,6 +271,12 @@ impl Args {
         Ok(())
     }
 
+    /// Whether a failure's one-line message is printed (curl's `-s` hides it, `-S`
+    /// shows it again).
+    pub fn shows_errors(&self) -> bool {
+        !self.silent || self.show_error
+    }
+
     /// The method of the first request.
     pub fn method(&self) -> String {
         match (&self.method, &self.data) {
@@ -307,6 +325,13 @@ mod tests {
     fn default_methods_follow_curl() {
         assert_eq!(parse(&["u"]).unwrap().method(), "GET");
         assert_eq!(parse(&["-I", "u"]).unwrap().method(), "HEAD");
+        let quiet = parse(&["-sL", "u"]).unwrap();
+        assert!(quiet.silent && !quiet.shows_errors());
+        assert!(parse(&["-sS", "u"]).unwrap().shows_errors());
+        assert!(parse(&["--silent", "--show-error", "u"])
+            .unwrap()
+            .shows_errors());
+        assert!(parse(&["u"]).unwrap().shows_errors());
         assert_eq!(parse(&["-F", "a=b", "u"]).unwrap().method(), "POST");
         assert_eq!(
             parse(&["--data-binary", "@f", "u"]).unwrap().method(),

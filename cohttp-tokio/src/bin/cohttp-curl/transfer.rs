@@ -360,7 +360,8 @@ impl<'a> Transfer<'a> {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let mut progress = Progress::new(matches!(sink, Sink::File(..)), total);
+        let mut progress =
+            Progress::new(matches!(sink, Sink::File(..)) && !self.args.silent, total);
         let mut body = res.into_body();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| Failure::from_error(&e))?;
