@@ -366,6 +366,70 @@ fn expect_continue_not_sent_when_the_handler_answers_without_reading() {
     );
 }
 
+#[test]
+fn expect_continue_precedes_a_streamed_echo_of_the_body() {
+    // Found by `cargo xtask soak`: the echo's head went out first, then `100 Continue`
+    // inside its body when the body was first read.
+    let sim = Sim::new(22);
+    let server = TestServer::start(&sim, "cont-echo", app(), config());
+    sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .await;
+        let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+        let mut got = vec![0u8; interim.len()];
+        io.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, interim);
+        send(&mut io, b"hello").await;
+        // The echo sets no Content-Type.
+        let final_ = format!("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n{DATE}\r\nhello");
+        let mut got = vec![0u8; final_.len()];
+        io.read_exact(&mut got).await.unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), final_);
+        // Asked for and read whole, the body leaves the connection usable.
+        send(
+            &mut io,
+            b"GET /z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let rest = read_to_end(&mut io).await;
+        assert!(rest.ends_with("GET /z"), "{rest}");
+    });
+}
+
+#[test]
+fn expect_continue_never_written_after_a_final_head() {
+    // A streamed error made of the body: no 100 before the (non-2xx) head, and none
+    // after it either; the peer sends the body unasked and gets it back.
+    let handler = |_conn: ConnInfo, _req: Request<()>, body: Body| async move {
+        Ok::<_, Error>(cohttp_core::server::respond(
+            StatusCode::FORBIDDEN,
+            http::HeaderMap::new(),
+            body,
+        ))
+    };
+    let sim = Sim::new(23);
+    let server = TestServer::start(&sim, "cont-err", handler, config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .await;
+        let head = "HTTP/1.1 403 Forbidden\r\ntransfer-encoding: chunked\r\nconnection: close\r\n";
+        let mut got = vec![0u8; head.len()];
+        io.read_exact(&mut got).await.unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), head);
+        send(&mut io, b"5\r\nhello\r\n0\r\n\r\n").await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(got, format!("{DATE}\r\n5\r\nhello\r\n0\r\n\r\n"));
+}
+
 async fn upgrade_handler(_conn: ConnInfo, req: Request<()>, body: Body) -> Result<Reply, Error> {
     {
         drop(body);

@@ -6,11 +6,14 @@
 //!   pipelining, load with zero errors, memory after warm-up, graceful exit).
 //! - `bench`: our server and client against hyper's (see `bench/mod.rs` and `BENCHMARKS.md`);
 //!   `bench-run`, `bench-hyper-server` and `bench-hyper-client` are its parts, run by it.
+//! - `soak`: a long mixed load on the tokio example server, failing on any error, memory
+//!   growth or descriptor leak (see `soak/mod.rs`); `soak-run` is its part, run by it.
 
 #![forbid(unsafe_code)]
 
 mod bench;
 mod examples;
+mod soak;
 
 use std::process::{Command, ExitCode};
 
@@ -64,11 +67,13 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "bench" => bench::drive(rest),
         "examples" => examples::main(rest),
+        "soak" => soak::drive(rest),
+        "soak-run" => soak::run(rest),
         "bench-run" => bench::run(rest),
         "bench-hyper-server" => return bench::hyper_server::main(rest),
         "bench-hyper-client" => return bench::hyper_client::main(rest),
         _ => {
-            eprintln!("usage: cargo xtask <ci|examples|bench>");
+            eprintln!("usage: cargo xtask <ci|examples|bench|soak>");
             false
         }
     };

@@ -9,7 +9,9 @@
 //!    a burst of pipelined requests is answered by a burst of responses.
 //! 2. **Call the handler** with a request body that streams from the connection's
 //!    read half ([`RequestBody`]). `Expect: 100-continue` is answered with
-//!    `100 Continue` only when that body is first read. While the handler is pending,
+//!    `100 Continue` when that body is first read, or just before the head of a
+//!    streamed 2xx response (which may be made of that body), never after a final
+//!    head. While the handler is pending,
 //!    the responses already buffered are written.
 //! 3. **Frame the response**: `Content-Length` for a body of known length, chunked
 //!    for a stream (close-delimited for an HTTP/1.0 peer); no body for HEAD, 1xx, 204
@@ -455,9 +457,20 @@ impl<H: Handler> Conn<H> {
         let status = parts.status;
         let mut keep = keep_alive && !self.stopping();
         {
-            let s = lock(&self.shared);
+            let mut s = lock(&self.shared);
             if s.body_failed.is_some() {
                 keep = false;
+            }
+            // `100 Continue` can only precede the final head (RFC 9110 §15.2). A
+            // streamed success may be made of the request body (an echo, a proxy): ask
+            // for the body now, or the peer waits for the 100 while we wait for it.
+            if s.continue_pending
+                && s.decoder.is_some()
+                && status.is_success()
+                && !is_head
+                && body.is_stream()
+            {
+                s.queue_continue();
             }
             if let Some(decoder) = &s.decoder {
                 // The peer was never asked for the body: it may not send it.
@@ -540,6 +553,9 @@ impl<H: Handler> Conn<H> {
             keep = false;
             encoder = None;
         }
+        // The final head is queued: a `100 Continue` after it would land inside this
+        // response. A body read from now on waits for the peer without asking.
+        lock(&self.shared).continue_pending = false;
         self.recycle(std::mem::take(&mut parts.headers));
         self.buffered += 1;
         let sent = match encoder {

@@ -196,6 +196,13 @@ impl Shared {
         self.body_budget.reset();
     }
 
+    /// Queues `100 Continue`: the peer is asked for the body it announced.
+    pub(crate) fn queue_continue(&mut self) {
+        self.continue_pending = false;
+        self.continue_queued = true;
+        self.wbuf.extend_from_slice(CONTINUE);
+    }
+
     /// Marks the body failed with `e`; its framing is lost.
     pub(crate) fn fail_body(&mut self, e: &Error) {
         self.decoder = None;
@@ -229,9 +236,7 @@ impl Shared {
                 }
             }
             if self.continue_pending {
-                self.continue_pending = false;
-                self.continue_queued = true;
-                self.wbuf.extend_from_slice(CONTINUE);
+                self.queue_continue();
             }
             // What is owed to the peer goes out while waiting for it. `100 Continue`
             // must have left before the body can be expected; other bytes (earlier

@@ -191,7 +191,7 @@ pub fn drive(args: &[String]) -> bool {
 }
 
 /// `taskset` is there and the machine has at least two cores.
-fn can_pin() -> bool {
+pub(crate) fn can_pin() -> bool {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     cores >= 2
         && Command::new("taskset")
@@ -200,12 +200,12 @@ fn can_pin() -> bool {
             .is_ok_and(|o| o.status.success())
 }
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 

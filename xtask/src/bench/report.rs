@@ -290,7 +290,7 @@ fn jside(s: &Side, better: Better) -> String {
 }
 
 /// A JSON number, or `null` for NaN and infinities (which JSON cannot hold).
-fn jnum(v: f64) -> String {
+pub(crate) fn jnum(v: f64) -> String {
     if v.is_finite() {
         format!("{v}")
     } else {
@@ -299,7 +299,7 @@ fn jnum(v: f64) -> String {
 }
 
 /// A JSON string literal.
-fn jstr(s: &str) -> String {
+pub(crate) fn jstr(s: &str) -> String {
     let mut o = String::with_capacity(s.len() + 2);
     o.push('"');
     for c in s.chars() {

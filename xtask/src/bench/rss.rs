@@ -1,5 +1,6 @@
-//! What the bench reads about a process from Linux's `/proc`: resident memory (`VmRSS`) and CPU
-//! time used, plus raising this process's open-file limit so ten thousand sockets fit.
+//! What the bench and the soak read about a process from Linux's `/proc`: resident memory
+//! (`VmRSS`), open file descriptors and CPU time used, plus raising this process's open-file
+//! limit so ten thousand sockets fit.
 //!
 //! Only readings; nothing here starts or stops processes. Off Linux every reading is `None`.
 
@@ -18,6 +19,12 @@ fn parse_vm_rss(status: &str) -> Option<u64> {
     let mut words = line.split_whitespace().skip(1);
     let n: u64 = words.next()?.parse().ok()?;
     (words.next()? == "kB").then_some(n)
+}
+
+/// Open file descriptors of process `pid`: the entries of `/proc/PID/fd`.
+pub fn fd_count(pid: u32) -> Option<u64> {
+    let dir = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    Some(dir.filter(|e| e.is_ok()).count() as u64)
 }
 
 /// CPU time (user + system) used so far by process `pid`, all threads, in seconds.
@@ -91,5 +98,7 @@ mod tests {
         let pid = std::process::id();
         assert!(rss_kib(pid).is_some_and(|k| k > 0));
         assert!(cpu_seconds(pid).is_some());
+        // stdin, stdout and stderr at least.
+        assert!(fd_count(pid).is_some_and(|n| n >= 3));
     }
 }

@@ -2,7 +2,7 @@
 //! hyper: `xtask bench-hyper-server`), started on a free loopback port, optionally pinned to a
 //! core with `taskset`, ready once it prints `listening on ADDR`, and killed afterwards.
 //!
-//! Both servers are started the same way and get `COHTTP_WORKERS=1`. This file does not generate
+//! Both servers are started the same way and get `COHTTP_WORKERS=1` (the soak may ask for more). This file does not generate
 //! load (`loadgen.rs`) or read the process's memory (`rss.rs`).
 
 use std::io::{BufRead, BufReader, Read};
@@ -27,6 +27,8 @@ pub struct ServerCmd {
     pub program: String,
     /// Arguments before the port and host.
     pub prefix: Vec<String>,
+    /// Environment set after `COHTTP_WORKERS=1` (which it may override).
+    pub env: Vec<(String, String)>,
 }
 
 impl ServerCmd {
@@ -37,6 +39,7 @@ impl ServerCmd {
             name: "ours".into(),
             program: bin.display().to_string(),
             prefix: Vec::new(),
+            env: Vec::new(),
         })
     }
 
@@ -46,6 +49,7 @@ impl ServerCmd {
             name: "hyper".into(),
             program: xtask.display().to_string(),
             prefix: vec!["bench-hyper-server".into()],
+            env: Vec::new(),
         }
     }
 }
@@ -74,6 +78,7 @@ impl RunningServer {
             .args(&cmd.prefix)
             .args(["--port", &port.to_string(), "--host", "127.0.0.1"])
             .env("COHTTP_WORKERS", "1")
+            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,14 +1,20 @@
-//! The load generator's response checker: an incremental parser of a stream of HTTP/1.1
-//! responses on one keep-alive connection, which validates each against what the route must
-//! answer (status, framing, body length, and the exact body where it is known).
+//! The load generators' response checker (bench and soak): an incremental parser of a stream of
+//! HTTP/1.1 responses on one connection, which validates each against what the request must
+//! get (status, framing, `Connection: close` or not, body length, and the exact body where it
+//! is known).
 //!
-//! It takes bytes as they were read, in any split (a head cut anywhere, several pipelined
-//! responses in one read, a 1 MiB body over many reads), and never buffers a body: body bytes are
-//! compared or counted and consumed. It is not a general HTTP client parser: a response without
-//! `Content-Length` or chunked framing, or one that announces `Connection: close`, is an error here
-//! because the load generator only measures keep-alive traffic.
+//! Either one expectation for every response ([`ResponseStream::new`]), or one per response,
+//! queued as the requests are sent ([`ResponseStream::queued`] and [`ResponseStream::push`]),
+//! for a connection mixing routes. It takes bytes as they were read, in any split (a head cut
+//! anywhere, several pipelined responses in one read, a 1 MiB body over many reads), and never
+//! buffers a body: body bytes are compared or counted and consumed. It is not a general HTTP
+//! client parser: a response without `Content-Length` or chunked framing is an error here, and so
+//! is `Connection: close` unless expected, because the load generators drive keep-alive traffic.
 
+use std::collections::VecDeque;
 use std::fmt;
+
+use bytes::Bytes;
 
 /// Largest response head accepted, in bytes.
 pub const MAX_HEAD: usize = 8 * 1024;
@@ -19,9 +25,11 @@ const MAX_TRAILER_LINE: usize = 8 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BodyCheck {
     /// Exactly these bytes.
-    Exact(&'static [u8]),
+    Exact(Bytes),
     /// This many bytes, content not checked.
     Length(u64),
+    /// This many bytes, every one equal to the given byte.
+    Repeated(u8, u64),
 }
 
 /// How the body of each response must be framed.
@@ -44,6 +52,8 @@ pub struct Expect {
     pub body: BodyCheck,
     /// Body framing.
     pub framing: Framing,
+    /// The response must say `Connection: close` (true) or must not (false).
+    pub close: bool,
 }
 
 impl Expect {
@@ -51,8 +61,9 @@ impl Expect {
     pub fn plaintext() -> Self {
         Self {
             status: 200,
-            body: BodyCheck::Exact(b"Hello, World!"),
+            body: BodyCheck::Exact(Bytes::from_static(b"Hello, World!")),
             framing: Framing::Any,
+            close: false,
         }
     }
 
@@ -62,6 +73,7 @@ impl Expect {
             status: 200,
             body: BodyCheck::Length(n),
             framing: Framing::Length,
+            close: false,
         }
     }
 
@@ -71,6 +83,38 @@ impl Expect {
             status: 200,
             body: BodyCheck::Length(n),
             framing: Framing::Chunked,
+            close: false,
+        }
+    }
+
+    /// A 200 with exactly `body`, framed as `framing`, the connection kept.
+    pub fn exact(body: impl Into<Bytes>, framing: Framing) -> Self {
+        Self {
+            status: 200,
+            body: BodyCheck::Exact(body.into()),
+            framing,
+            close: false,
+        }
+    }
+
+    /// A 200 with `n` bytes all equal to `byte`, framed as `framing`, the connection kept.
+    pub fn repeated(byte: u8, n: u64, framing: Framing) -> Self {
+        Self {
+            status: 200,
+            body: BodyCheck::Repeated(byte, n),
+            framing,
+            close: false,
+        }
+    }
+
+    /// The answer to a request the server refuses: `status`, `Content-Length` framing, the
+    /// status's reason phrase as the body, and `Connection: close`.
+    pub fn refused(status: u16, reason: &'static str) -> Self {
+        Self {
+            status,
+            body: BodyCheck::Exact(Bytes::from_static(reason.as_bytes())),
+            framing: Framing::Length,
+            close: true,
         }
     }
 }
@@ -108,6 +152,10 @@ pub enum Invalid {
     BodyMismatch,
     /// A malformed chunk size line, chunk end, or trailer.
     BadChunk,
+    /// A response to no request (the queue of expectations is empty).
+    Unrequested,
+    /// `Connection: close` expected but absent.
+    NoConnectionClose,
 }
 
 impl fmt::Display for Invalid {
@@ -127,6 +175,8 @@ impl fmt::Display for Invalid {
             }
             Self::BodyMismatch => write!(f, "body differs from the expected bytes"),
             Self::BadChunk => write!(f, "malformed chunked framing"),
+            Self::Unrequested => write!(f, "a response to no request"),
+            Self::NoConnectionClose => write!(f, "`Connection: close` expected, absent"),
         }
     }
 }
@@ -167,6 +217,8 @@ enum State {
 #[derive(Clone, Debug)]
 pub struct ResponseStream {
     expect: Expect,
+    /// In queued mode, what the next responses must be, in order.
+    queue: Option<VecDeque<Expect>>,
     state: State,
     body_seen: u64,
 }
@@ -176,9 +228,31 @@ impl ResponseStream {
     pub fn new(expect: Expect) -> Self {
         Self {
             expect,
+            queue: None,
             state: State::Head,
             body_seen: 0,
         }
+    }
+
+    /// A parser taking one expectation per response, given with [`push`](Self::push)
+    /// before the response arrives; a response with none queued is an error.
+    pub fn queued() -> Self {
+        Self {
+            queue: Some(VecDeque::new()),
+            ..Self::new(Expect::bytes(0))
+        }
+    }
+
+    /// Queues what the next unanswered request must get (queued mode; ignored otherwise).
+    pub fn push(&mut self, expect: Expect) {
+        if let Some(q) = &mut self.queue {
+            q.push_back(expect);
+        }
+    }
+
+    /// Responses expected and not yet complete (queued mode; 0 otherwise).
+    pub fn outstanding(&self) -> usize {
+        self.queue.as_ref().map_or(0, VecDeque::len) + usize::from(!self.is_idle())
     }
 
     /// True between responses: no part of one has been consumed.
@@ -296,7 +370,13 @@ impl ResponseStream {
         }
         let mut headers = [httparse::EMPTY_HEADER; 32];
         let mut resp = httparse::Response::new(&mut headers);
-        let len = match resp.parse(input) {
+        let parsed = resp.parse(input);
+        if matches!(parsed, Ok(httparse::Status::Complete(_))) {
+            if let Some(q) = &mut self.queue {
+                self.expect = q.pop_front().ok_or(Invalid::Unrequested)?;
+            }
+        }
+        let len = match parsed {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) if input.len() > MAX_HEAD => {
                 return Err(Invalid::HeadTooLarge)
@@ -316,6 +396,7 @@ impl ResponseStream {
         }
         let mut length: Option<u64> = None;
         let mut chunked = false;
+        let mut close = false;
         for h in resp.headers.iter() {
             if h.name.eq_ignore_ascii_case("content-length") {
                 let n = std::str::from_utf8(h.value)
@@ -337,8 +418,13 @@ impl ResponseStream {
                     .split(|&b| b == b',')
                     .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
             {
-                return Err(Invalid::ConnectionClose);
+                close = true;
             }
+        }
+        match (close, self.expect.close) {
+            (true, false) => return Err(Invalid::ConnectionClose),
+            (false, true) => return Err(Invalid::NoConnectionClose),
+            _ => {}
         }
         self.body_seen = 0;
         self.state = match (length, chunked, self.expect.framing) {
@@ -364,9 +450,9 @@ impl ResponseStream {
     }
 
     fn expected_len(&self) -> u64 {
-        match self.expect.body {
+        match &self.expect.body {
             BodyCheck::Exact(b) => b.len() as u64,
-            BodyCheck::Length(n) => n,
+            BodyCheck::Length(n) | BodyCheck::Repeated(_, n) => *n,
         }
     }
 
@@ -381,12 +467,20 @@ impl ResponseStream {
                 got: self.body_seen,
             });
         }
-        if let BodyCheck::Exact(want) = self.expect.body {
-            // In range: body_seen <= expected == want.len().
-            let from = start as usize;
-            if want.get(from..from + bytes.len()) != Some(bytes) {
-                return Err(Invalid::BodyMismatch);
+        match &self.expect.body {
+            BodyCheck::Exact(want) => {
+                // In range: body_seen <= expected == want.len().
+                let from = start as usize;
+                if want.get(from..from + bytes.len()) != Some(bytes) {
+                    return Err(Invalid::BodyMismatch);
+                }
             }
+            BodyCheck::Repeated(byte, _) => {
+                if bytes.iter().any(|b| b != byte) {
+                    return Err(Invalid::BodyMismatch);
+                }
+            }
+            BodyCheck::Length(_) => {}
         }
         Ok(())
     }
@@ -611,6 +705,46 @@ mod tests {
         let p = s.feed(two).unwrap();
         assert_eq!((p.consumed, p.completed), (two.len(), 1));
         assert_eq!(s.feed(b"c").map(|p| p.completed), Ok(1));
+    }
+
+    #[test]
+    fn queued_expectations_check_each_pipelined_response_in_turn() {
+        let mut s = ResponseStream::queued();
+        s.push(Expect::plaintext());
+        s.push(Expect::repeated(b'x', 3, Framing::Length));
+        s.push(Expect::exact(&b"ab"[..], Framing::Chunked));
+        assert_eq!(s.outstanding(), 3);
+        let all: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\nHello, World!\
+HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nxxx\
+HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n0\r\n\r\n";
+        for step in 1..=all.len() {
+            let mut s = s.clone();
+            assert_eq!(feed_in_steps(&mut s, all, step), Ok(3), "step {step}");
+            assert_eq!(s.outstanding(), 0);
+        }
+    }
+
+    #[test]
+    fn response_with_nothing_queued_is_rejected() {
+        let mut s = ResponseStream::queued();
+        assert_eq!(s.feed(OK), Err(Invalid::Unrequested));
+    }
+
+    #[test]
+    fn repeated_body_with_another_byte_is_rejected() {
+        let mut s = ResponseStream::new(Expect::repeated(b'x', 3, Framing::Length));
+        let bad = b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nxyx";
+        assert_eq!(s.feed(bad), Err(Invalid::BodyMismatch));
+    }
+
+    #[test]
+    fn refusal_must_announce_the_close() {
+        let ok = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\nconnection: close\r\n\r\nBad Request";
+        let mut s = ResponseStream::new(Expect::refused(400, "Bad Request"));
+        assert_eq!(s.feed(ok).map(|p| p.completed), Ok(1));
+        let kept = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\n\r\nBad Request";
+        let mut s = ResponseStream::new(Expect::refused(400, "Bad Request"));
+        assert_eq!(s.feed(kept), Err(Invalid::NoConnectionClose));
     }
 
     #[test]
