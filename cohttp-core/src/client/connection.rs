@@ -687,6 +687,16 @@ impl Connection {
         !matches!(s.phase, Phase::Connecting | Phase::Open) || s.writes_done
     }
 
+    /// `None` when the connection takes no new requests, else its
+    /// [`length`](Connection::length): both under one lock, for the pool's choice.
+    pub(crate) fn load(&self) -> Option<usize> {
+        let s = self.shared.lock();
+        if !matches!(s.phase, Phase::Connecting | Phase::Open) || s.writes_done {
+            return None;
+        }
+        Some(s.waiting.len() + s.in_flight.len())
+    }
+
     /// Whether the connection is open with nothing queued.
     pub fn is_idle(&self) -> bool {
         !self.is_closed() && self.length() == 0

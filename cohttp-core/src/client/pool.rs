@@ -132,6 +132,8 @@ struct Slot {
     persistent: bool,
     /// Woken when a connection is added or removed.
     listeners: Vec<oneshot::Sender<()>>,
+    /// The connection that answered last: the likeliest to be idle, looked at first.
+    recent: Option<Connection>,
 }
 
 impl Slot {
@@ -169,8 +171,19 @@ impl Pool {
     pub(crate) async fn call(&self, key: &Key, req: Request<Body>) -> Result<Response<Body>> {
         let conn = self.checkout(key).await?;
         let resp = conn.call(req).await;
-        if resp.is_ok() && conn.persistent() == Some(true) {
-            self.inner.lock().entry(key.clone()).or_default().persistent = true;
+        if resp.is_ok() {
+            let persistent = conn.persistent() == Some(true);
+            let mut slots = self.inner.lock();
+            match slots.get_mut(key) {
+                Some(slot) => {
+                    slot.persistent |= persistent;
+                    slot.recent = Some(conn);
+                }
+                None if persistent => {
+                    slots.entry(key.clone()).or_default().persistent = true;
+                }
+                None => {}
+            }
         }
         resp
     }
@@ -263,10 +276,32 @@ impl Inner {
 
     fn choose(&self, key: &Key) -> Choice {
         let mut slots = self.lock();
-        let slot = slots.entry(key.clone()).or_default();
-        slot.conns.retain(|c| !c.is_closed());
-        if let Some(c) = slot.conns.iter().find(|c| c.length() == 0) {
-            return Choice::Use(c.clone());
+        // The key is cloned only for an endpoint seen for the first time.
+        if !slots.contains_key(key) {
+            slots.insert(key.clone(), Slot::default());
+        }
+        let Some(slot) = slots.get_mut(key) else {
+            // Not reached: the slot was inserted above under the same lock.
+            return Choice::Wait(Box::pin(future::ready(())));
+        };
+        if let Some(c) = slot.recent.take() {
+            if c.load() == Some(0) {
+                return Choice::Use(c);
+            }
+        }
+        // One look at each connection: `None` when closed, else its queue length.
+        let mut idle = None;
+        slot.conns.retain(|c| match c.load() {
+            None => false,
+            Some(n) => {
+                if n == 0 && idle.is_none() {
+                    idle = Some(c.clone());
+                }
+                true
+            }
+        });
+        if let Some(c) = idle {
+            return Choice::Use(c);
         }
         if slot.conns.len() + slot.connecting < self.config.parallel {
             slot.connecting += 1;
@@ -308,6 +343,9 @@ impl Inner {
         let mut slots = self.lock();
         if let Some(slot) = slots.get_mut(key) {
             slot.conns.retain(|c| c.id() != conn.id());
+            if slot.recent.as_ref().is_some_and(|c| c.id() == conn.id()) {
+                slot.recent = None;
+            }
             slot.changed();
         }
     }
@@ -332,6 +370,8 @@ async fn watch(pool: Weak<Inner>, key: Key, conn: Connection, keep: Duration) {
         Some(p) => p.rt.clone(),
         None => return,
     };
+    // One timer for the connection's life, reset each time it turns idle.
+    let mut timer = rt.timer(rt.now() + keep);
     loop {
         if conn.is_closed() {
             break;
@@ -342,8 +382,9 @@ async fn watch(pool: Weak<Inner>, key: Key, conn: Connection, keep: Duration) {
             changed.await;
             continue;
         }
-        let timer = rt.timer(rt.now() + keep);
-        match future::select(Box::pin(changed), timer).await {
+        timer.as_mut().reset(rt.now() + keep);
+        let changed = std::pin::pin!(changed);
+        match future::select(changed, timer.as_mut()).await {
             Either::Left(_) => continue,
             Either::Right(_) => {
                 if conn.length() == 0 && !conn.is_closed() {

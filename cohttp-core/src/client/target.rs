@@ -4,8 +4,10 @@
 //! origin-form by default, absolute-form for a direct proxy, authority-form for `CONNECT`.
 //! This file computes the target string and the `Host` value; it writes nothing.
 
+use std::borrow::Cow;
+
 use http::header::HOST;
-use http::{HeaderValue, Method, Request, Uri};
+use http::{Method, Request, Uri};
 
 use crate::error::{Error, Malformed, Result};
 
@@ -53,8 +55,9 @@ fn invalid(what: &str) -> Error {
     Error::malformed(Malformed::InvalidUri).with_context(what.to_string())
 }
 
-/// The request target for `req`, in the form its extension (or method) asks for.
-pub(crate) fn request_target<B>(req: &Request<B>) -> Result<String> {
+/// The request target for `req`, in the form its extension (or method) asks for (borrowed
+/// from the URI for the usual origin-form).
+pub(crate) fn request_target<B>(req: &Request<B>) -> Result<Cow<'_, str>> {
     let form = req.extensions().get::<TargetForm>().copied().unwrap_or(
         if req.method() == Method::CONNECT {
             TargetForm::Authority
@@ -67,14 +70,14 @@ pub(crate) fn request_target<B>(req: &Request<B>) -> Result<String> {
         TargetForm::Origin => {
             let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             if pq == "*" && req.method() == Method::OPTIONS {
-                return Ok("*".into());
+                return Ok(Cow::Borrowed("*"));
             }
             if pq.is_empty() {
-                Ok("/".into())
+                Ok(Cow::Borrowed("/"))
             } else if pq.starts_with('/') {
-                Ok(pq.to_string())
+                Ok(Cow::Borrowed(pq))
             } else {
-                Ok(format!("/{pq}"))
+                Ok(Cow::Owned(format!("/{pq}")))
             }
         }
         TargetForm::Absolute => {
@@ -85,7 +88,7 @@ pub(crate) fn request_target<B>(req: &Request<B>) -> Result<String> {
             if uri.path_and_query().is_none() {
                 s.push('/');
             }
-            Ok(s)
+            Ok(Cow::Owned(s))
         }
         TargetForm::Authority => {
             let host = uri
@@ -95,7 +98,7 @@ pub(crate) fn request_target<B>(req: &Request<B>) -> Result<String> {
                 .port_u16()
                 .or_else(|| default_port(uri))
                 .ok_or_else(|| invalid("authority-form needs a port"))?;
-            Ok(format!("{host}:{port}"))
+            Ok(Cow::Owned(format!("{host}:{port}")))
         }
     }
 }
@@ -110,15 +113,46 @@ pub(crate) fn host_of(uri: &Uri) -> Option<String> {
     }
 }
 
-/// Adds a `Host` header unless the caller gave one: from the URI, else `fallback`.
-pub(crate) fn ensure_host<B>(req: &mut Request<B>, fallback: &str) -> Result<()> {
+/// The `Host` value to send for `req` when it has no `Host` header: from the URI
+/// (borrowed from its authority when that is already `host[:port]`), else `fallback`.
+/// `None` when the caller gave one.
+pub(crate) fn missing_host<'a, B>(
+    req: &'a Request<B>,
+    fallback: &'a str,
+) -> Result<Option<Cow<'a, str>>> {
     if req.headers().contains_key(HOST) {
-        return Ok(());
+        return Ok(None);
     }
-    let host = host_of(req.uri()).unwrap_or_else(|| fallback.to_string());
-    let value = HeaderValue::from_str(&host).map_err(|_| invalid("host cannot be sent"))?;
-    req.headers_mut().insert(HOST, value);
-    Ok(())
+    let uri = req.uri();
+    let host = match (uri.authority(), uri.host()) {
+        (Some(auth), Some(host)) => {
+            let written = auth.as_str();
+            let written = written.rsplit_once('@').map_or(written, |(_, h)| h);
+            match uri.port_u16() {
+                Some(p) if Some(p) == default_port(uri) => Cow::Borrowed(host),
+                Some(p) if written.len() != host.len() + 1 + decimal_len(p) => {
+                    Cow::Owned(format!("{host}:{p}"))
+                }
+                _ => Cow::Borrowed(written),
+            }
+        }
+        _ => Cow::Borrowed(fallback),
+    };
+    if host.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(invalid("host cannot be sent"));
+    }
+    Ok(Some(host))
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(n: u16) -> usize {
+    match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    }
 }
 
 /// Checks a request before anything is sent: a target the form can express, header values

@@ -21,7 +21,7 @@ use crate::runtime::BoxTransport;
 
 use super::connection::{InFlight, Phase, Shared};
 use super::persistence::{self, Next};
-use super::target::{ensure_host, request_target};
+use super::target::{missing_host, request_target};
 
 /// Flush when this much is buffered, even in the middle of a batch.
 const FLUSH_AT: usize = 256 * 1024;
@@ -226,8 +226,12 @@ async fn write_job(
     wr: &mut WriteHalf<BoxTransport>,
 ) -> std::result::Result<(), JobError> {
     let Job { seq, mut req, last } = job;
-    ensure_host(&mut req, &shared.default_host).map_err(JobError::Request)?;
-    let target = request_target(&req).map_err(JobError::Request)?;
+    // Both are taken once the headers are final, just before the head is written (they
+    // borrow from the request); a streamed body is checked first, before it is measured.
+    if req.body().is_stream() {
+        missing_host(&req, &shared.default_host).map_err(JobError::Request)?;
+        request_target(&req).map_err(JobError::Request)?;
+    }
     let version = req.version();
     if version != Version::HTTP_11 && version != Version::HTTP_10 {
         return Err(JobError::Request(Error::usage(
@@ -255,9 +259,7 @@ async fn write_job(
             .append(CONNECTION, HeaderValue::from_static("close"));
     }
     let start = out.buf.len();
-    if let Err(e) =
-        h1::write_request_head(req.method(), &target, version, req.headers(), &mut out.buf)
-    {
+    if let Err(e) = write_head(&req, &shared.default_host, &mut out.buf) {
         out.buf.truncate(start);
         return Err(JobError::Request(e));
     }
@@ -289,6 +291,28 @@ async fn write_job(
     }
     if let Err(e) = encoder.finish(None, &mut out.buf) {
         return Err(abandon(out, flushed, seq, start, e));
+    }
+    Ok(())
+}
+
+/// Appends the request head to `buf`, with a `Host` field first when the caller gave none
+/// (RFC 9110 §7.2: a user agent sends `Host` as the first field), written straight from the
+/// URI rather than added to the request's header map.
+fn write_head(
+    req: &http::Request<Body>,
+    default_host: &str,
+    buf: &mut Vec<u8>,
+) -> crate::Result<()> {
+    let target = request_target(req)?;
+    let host = missing_host(req, default_host)?;
+    let start = buf.len();
+    h1::write_request_head(req.method(), &target, req.version(), req.headers(), buf)?;
+    if let Some(host) = host {
+        // After the request line: METHOD SP target SP HTTP/1.x CRLF.
+        let at = start + req.method().as_str().len() + 1 + target.len() + 1 + 8 + 2;
+        debug_assert_eq!(buf.get(at - 2..at), Some(&b"\r\n"[..]));
+        let field = [b"host: ", host.as_bytes(), b"\r\n"];
+        buf.splice(at..at, field.into_iter().flatten().copied());
     }
     Ok(())
 }
