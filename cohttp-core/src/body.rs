@@ -260,15 +260,30 @@ impl Body {
             }
             inner => {
                 let mut body = Body { inner };
+                // A body of one chunk (a small response, say) is that chunk, not a copy:
+                // the copying starts at the second chunk.
+                let mut first: Option<Bytes> = None;
                 let mut buf = BytesMut::new();
                 while let Some(chunk) = body.next().await {
                     let chunk = chunk?;
-                    if (buf.len() + chunk.len()) as u64 > max {
+                    let held = first.as_ref().map_or(0, Bytes::len);
+                    if (held + buf.len() + chunk.len()) as u64 > max {
                         return Err(too_big());
                     }
-                    buf.extend_from_slice(&chunk);
+                    match first.take() {
+                        None if buf.is_empty() => first = Some(chunk),
+                        None => buf.extend_from_slice(&chunk),
+                        Some(f) => {
+                            buf.reserve(f.len() + chunk.len());
+                            buf.extend_from_slice(&f);
+                            buf.extend_from_slice(&chunk);
+                        }
+                    }
                 }
-                Ok(buf.freeze())
+                Ok(match first {
+                    Some(f) => f,
+                    None => buf.freeze(),
+                })
             }
         }
     }
@@ -521,6 +536,29 @@ mod tests {
                 "abcde"
             );
         })
+    }
+
+    #[test]
+    fn to_bytes_of_a_one_chunk_stream_is_that_chunk_and_more_chunks_are_joined() {
+        let chunk = Bytes::from_static(b"Hello, World!");
+        let one = Body::from_stream(stream::iter(vec![Ok::<_, Error>(chunk.clone())]));
+        let out = block_on(one.to_bytes()).unwrap();
+        assert_eq!(out, chunk);
+        // The very bytes, not a copy.
+        assert_eq!(out.as_ptr(), chunk.as_ptr());
+        assert_eq!(
+            &block_on(streamed(&["a", "", "bc", "d"]).to_bytes()).unwrap()[..],
+            b"abcd"
+        );
+        assert_eq!(
+            &block_on(streamed(&["", "xy"]).to_bytes()).unwrap()[..],
+            b"xy"
+        );
+        assert!(block_on(streamed(&["ab", "cd"]).to_bytes_limited(3)).is_err());
+        assert_eq!(
+            &block_on(streamed(&["ab", "c"]).to_bytes_limited(3)).unwrap()[..],
+            b"abc"
+        );
     }
 
     #[test]

@@ -368,8 +368,8 @@ fn expect_continue_not_sent_when_the_handler_answers_without_reading() {
 
 #[test]
 fn expect_continue_precedes_a_streamed_echo_of_the_body() {
-    // Found by `cargo xtask soak`: the echo's head went out first, then `100 Continue`
-    // inside its body when the body was first read.
+    // Found while building `cargo xtask soak`: the echo's head went out first, then
+    // `100 Continue` inside its body when the body was first read.
     let sim = Sim::new(22);
     let server = TestServer::start(&sim, "cont-echo", app(), config());
     sim.block_on(async {

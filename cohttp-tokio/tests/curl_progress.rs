@@ -59,7 +59,8 @@ fn sh_quote(s: &str) -> String {
 }
 
 /// Runs `cohttp-curl ARGS -o FILE URL` with stderr on a pseudo-terminal (`script`);
-/// returns what it wrote there and the downloaded file's length.
+/// returns what it wrote there (without `script`'s own lines) and the downloaded file's
+/// length.
 fn download_on_a_terminal(extra: &[&str], base: &str, size: u64) -> (String, u64) {
     let dir = TempDir::new("pty");
     let file = dir.join("download.bin");
@@ -84,7 +85,14 @@ fn download_on_a_terminal(extra: &[&str], base: &str, size: u64) -> (String, u64
         .expect("spawn script");
     let status = wait_bounded(&mut child, RUN_LIMIT);
     assert!(status.success(), "script: {status}");
-    let captured = std::fs::read_to_string(&typescript).unwrap();
+    // Only what the program drew: `script` frames it with lines of its own that hold
+    // the command, paths included.
+    let captured: String = std::fs::read_to_string(&typescript)
+        .unwrap()
+        .split('\n')
+        .filter(|line| !line.starts_with("Script started") && !line.starts_with("Script done"))
+        .collect::<Vec<_>>()
+        .join("\n");
     (captured, std::fs::metadata(&file).unwrap().len())
 }
 

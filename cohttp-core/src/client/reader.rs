@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use futures_util::io::ReadHalf;
 use http::{Method, StatusCode};
 
@@ -121,7 +121,7 @@ async fn read_loop(
         let mut timer: Option<Pin<Box<dyn Timer>>> = None;
         let parsed = loop {
             if !buf.is_empty() {
-                if let Some(p) = h1::parse_response(buf, &limits)? {
+                if let Some(p) = h1::take_response(buf, &limits)? {
                     break p;
                 }
             }
@@ -139,7 +139,7 @@ async fn read_loop(
                     .with_context(format!("status {}", parsed.head.status())))
             }
         };
-        buf.advance(parsed.head_len);
+        // `take_response` took the head off `buf` already (its field values slice it).
         let status = parsed.head.status();
         if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
             log::debug!(target: "cohttp::client", "connection {}: interim response {status}", shared.id);

@@ -54,13 +54,15 @@ pub(crate) async fn run(shared: Arc<Shared>, mut wr: WriteHalf<BoxTransport>) {
         buf: Vec::with_capacity(16 * 1024),
         marks: Vec::new(),
     };
+    // Reused from batch to batch (drained each time), like `out`.
+    let mut jobs = Vec::new();
     loop {
-        let Some(jobs) = next_batch(&shared).await else {
+        if !next_batch(&shared, &mut jobs).await {
             break;
-        };
+        }
         let mut last_written = false;
         let mut broken = None;
-        for job in jobs {
+        for job in jobs.drain(..) {
             if let Some(seq) = broken {
                 let _ = seq;
                 fail_one(&shared, job.seq, Error::retry(false));
@@ -102,8 +104,9 @@ pub(crate) async fn run(shared: Arc<Shared>, mut wr: WriteHalf<BoxTransport>) {
 }
 
 /// Waits until there is something to write; takes it from the waiting queue into the in
-/// flight one (so the reader can match its response). `None`: nothing more will be written.
-async fn next_batch(shared: &Arc<Shared>) -> Option<Vec<Job>> {
+/// flight one (so the reader can match its response), into `jobs` (empty on entry).
+/// `false`: nothing more will be written.
+async fn next_batch(shared: &Arc<Shared>, jobs: &mut Vec<Job>) -> bool {
     futures_util::future::poll_fn(|cx| {
         let mut s = shared.lock();
         let before = s.waiting.len();
@@ -116,14 +119,14 @@ async fn next_batch(shared: &Arc<Shared>) -> Option<Vec<Job>> {
                 if s.phase != Phase::Ended && !s.waiting.is_empty() {
                     s.fail_waiting();
                 }
-                Poll::Ready(None)
+                Poll::Ready(false)
             }
             Next::Wait => {
                 s.writer_waker = Some(cx.waker().clone());
                 Poll::Pending
             }
             Next::Take(n) => {
-                let mut jobs = Vec::with_capacity(n);
+                jobs.reserve(n);
                 for _ in 0..n {
                     let Some(w) = s.waiting.pop_front() else {
                         break;
@@ -149,7 +152,7 @@ async fn next_batch(shared: &Arc<Shared>) -> Option<Vec<Job>> {
                     }
                 }
                 s.bump();
-                Poll::Ready(Some(jobs))
+                Poll::Ready(true)
             }
         }
     })
@@ -381,18 +384,23 @@ async fn flush(
         }
     };
     let failed_at = done;
-    let marks = std::mem::take(&mut out.marks);
+    // The request whose bytes a failed write carried.
+    let carried = match result {
+        Ok(()) => None,
+        Err(_) => out
+            .marks
+            .iter()
+            .rev()
+            .find(|&&(_, start)| start <= failed_at)
+            .or_else(|| out.marks.first())
+            .copied(),
+    };
+    // Cleared, not replaced: both keep their room for the next batch.
+    out.marks.clear();
     out.buf.clear();
     match result {
         Ok(()) => Ok(()),
         Err(e) => {
-            // The request whose bytes the failed write carried.
-            let carried = marks
-                .iter()
-                .rev()
-                .find(|&&(_, start)| start <= failed_at)
-                .or_else(|| marks.first())
-                .copied();
             let seq = carried.map_or(u64::MAX, |(seq, _)| seq);
             let err = if super::reader::is_abort_kind(e.kind()) {
                 // The peer closed (broken pipe: the write-side counterpart of end of

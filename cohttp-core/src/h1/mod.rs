@@ -34,7 +34,7 @@ pub use decode::{Decoded, Decoder};
 pub use encode::Encoder;
 pub use limits::Limits;
 pub use parse::{
-    connection_has, parse_request, parse_response, response_body_length, take_request, BodyLength,
-    ParsedRequest, ParsedResponse, RawTarget,
+    connection_has, parse_request, parse_response, response_body_length, take_request,
+    take_response, BodyLength, ParsedRequest, ParsedResponse, RawTarget,
 };
 pub use write::{write_request_head, write_response_head, write_response_head_with};

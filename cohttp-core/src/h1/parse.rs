@@ -239,6 +239,38 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
     let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
         return Ok(None);
     };
+    build_response(buf, None, &scan, limits)
+}
+
+/// Like [`parse_response`], but takes the head off the front of `buf` (`head_len` bytes,
+/// already gone when this returns a response) and the field values are slices of it, not
+/// copies (the client's reader uses this).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use cohttp_core::h1::{take_response, Limits};
+///
+/// let mut buf = BytesMut::from(&b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"[..]);
+/// let r = take_response(&mut buf, &Limits::default()).unwrap().unwrap();
+/// assert_eq!(r.head.headers()["content-length"], "2");
+/// assert_eq!(&buf[..], b"hi");
+/// ```
+pub fn take_response(buf: &mut BytesMut, limits: &Limits) -> Result<Option<ParsedResponse>> {
+    let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
+        return Ok(None);
+    };
+    let head = buf.split_to(scan.head_len).freeze();
+    build_response(&head, Some(&head), &scan, limits)
+}
+
+/// Builds a response from its complete head `buf` (`scan` found its end). With `shared`
+/// (the same bytes, shared), field values are slices of it; otherwise copies.
+fn build_response(
+    buf: &[u8],
+    shared: Option<&Bytes>,
+    scan: &Scan,
+    limits: &Limits,
+) -> Result<Option<ParsedResponse>> {
     let start_line = &buf[..scan.start_line_len];
     let rewritten = match (
         scan.obs_fold,
@@ -252,6 +284,12 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
         }
     };
     let head_bytes = rewritten.as_deref().unwrap_or(&buf[..scan.head_len]);
+    // A rewritten head is a copy: slices of it cannot share the original's bytes.
+    let shared = if rewritten.is_some() { None } else { shared };
+    let to_bytes = |s: &[u8]| match shared {
+        Some(b) => b.slice_ref(s),
+        None => Bytes::copy_from_slice(s),
+    };
 
     let mut storage = [httparse::EMPTY_HEADER; 100];
     let mut heap;
@@ -278,7 +316,7 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
         return Err(Error::malformed(Malformed::Status));
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
-    let (fields, _) = build_headers(res.headers, HeaderMap::new(), &Bytes::copy_from_slice)?;
+    let (fields, _) = build_headers(res.headers, HeaderMap::new(), &to_bytes)?;
     check_response_framing(&fields)?;
     let keep_alive = keep_alive(version, &fields);
 
