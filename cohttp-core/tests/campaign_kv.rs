@@ -9,7 +9,7 @@
 //! - a `POST` (not idempotent) reaches the server at most once, whatever happened;
 //! - an idempotent request never ends with the retry error (`retry` ≥ faulty
 //!   connections, and the schedule leaves healthy ones), and one that got no response
-//!   head while only orderly faults (closes) happened succeeds;
+//!   head while only closes and resets happened (no stall) succeeds;
 //! - every failure is attributable to a fault of the schedule (no fault, no failure),
 //!   and when nothing failed and every request arrived once, the answers and the
 //!   store are exactly right;
@@ -251,7 +251,7 @@ fn run_seed(seed: u64, totals: &mut Totals) -> Sim {
             );
         }
     }
-    let only_graceful = plan.faulty.iter().all(|(f, _)| f.is_graceful());
+    let no_stalls = plan.faulty.iter().all(|(f, _)| f.ends_the_connection());
     let stalls = plan
         .faulty
         .iter()
@@ -303,10 +303,10 @@ fn run_seed(seed: u64, totals: &mut Totals) -> Sim {
                         r.method,
                         r.id
                     );
-                    if only_graceful {
+                    if no_stalls {
                         assert!(
                             !matches!(outcome, Outcome::NoHead(_)),
-                            "idempotent {} {} unanswered under orderly faults only: {outcome:?}",
+                            "idempotent {} {} unanswered under closes and resets only: {outcome:?}",
                             r.method,
                             r.id
                         );

@@ -166,7 +166,7 @@ fn stalled_request_body_fails_the_read_after_the_body_timeout() {
 }
 
 #[test]
-fn connection_limit_evicts_the_longest_idle_connection_for_a_new_one() {
+fn connection_limit_evicts_a_silent_new_connection_first_then_the_longest_idle_kept_one() {
     let sim = Sim::new(5);
     let recorder = Recorder::new(&sim);
     let calls = recorder.calls.clone();
@@ -181,30 +181,30 @@ fn connection_limit_evicts_the_longest_idle_connection_for_a_new_one() {
         // `b` connects at 1 s and sends nothing.
         rt.sleep(Duration::from_secs(1)).await;
         let mut b = server.connect().await;
-        // `c` at 2 s: the limit is reached, `a` (idle longest) makes room.
+        // `c` at 2 s: the limit is reached; `b`, new and silent, makes room before `a`,
+        // idle for longer but a proven client.
         rt.sleep(Duration::from_secs(1)).await;
         let mut c = server.connect().await;
         send(&mut c, b"GET /c HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let mut rc = Reader::new();
         assert_eq!(rc.response(&mut c, &Method::GET).await.unwrap().body, "/c");
         assert_eq!(sim.elapsed(), Duration::from_secs(2), "c waited");
-        assert!(ra.closed(&mut a).await, "a was not evicted");
+        assert_eq!(read_to_end(&mut b).await, "", "b was not evicted");
         assert_eq!(sim.elapsed(), Duration::from_secs(2));
-        // `b` is still served (it was idle for less long), at 2.5 s.
-        rt.sleep(Duration::from_millis(500)).await;
-        send(&mut b, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").await;
-        let mut rb = Reader::new();
-        assert_eq!(rb.response(&mut b, &Method::GET).await.unwrap().body, "/b");
-        // `d` at 3 s: now `c` (idle since 2 s) is the oldest idle one.
-        rt.sleep(Duration::from_millis(500)).await;
+        // `d` at 3 s: no silent connection left; `a` (idle since 0 s) goes before `c`
+        // (idle since 2 s).
+        rt.sleep(Duration::from_secs(1)).await;
         let mut d = server.connect().await;
         send(&mut d, b"GET /d HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let mut rd = Reader::new();
         assert_eq!(rd.response(&mut d, &Method::GET).await.unwrap().body, "/d");
-        assert!(rc.closed(&mut c).await, "c was not evicted");
+        assert!(ra.closed(&mut a).await, "a was not evicted");
         assert_eq!(sim.elapsed(), Duration::from_secs(3));
+        // `c` is still served.
+        send(&mut c, b"GET /c2 HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        assert_eq!(rc.response(&mut c, &Method::GET).await.unwrap().body, "/c2");
     });
-    assert_eq!(*calls.lock().unwrap(), vec!["/a", "/c", "/b", "/d"]);
+    assert_eq!(*calls.lock().unwrap(), vec!["/a", "/c", "/d", "/c2"]);
 }
 
 #[test]

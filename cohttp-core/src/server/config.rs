@@ -172,8 +172,9 @@ impl ServerConfig {
     }
 
     /// Most connections served at once. At the limit, `serve` makes room for a new
-    /// peer by closing the connection idle longest (kept alive between requests, or
-    /// new and silent); only when every connection is in the middle of a request does
+    /// peer by closing an idle connection (the new and silent one idle longest, else
+    /// the kept-alive one idle longest); only when every connection is in the middle
+    /// of a request does
     /// it stop accepting until one ends or turns idle (further peers wait in the listen
     /// backlog). Why this policy: see [`serve`](crate::server::serve). Default 1024.
     pub fn max_connections(mut self, n: usize) -> ServerConfig {

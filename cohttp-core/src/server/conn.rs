@@ -315,7 +315,7 @@ impl<H: Handler> Conn<H> {
             };
             // Idle (no byte of a request yet): the accept loop may evict it for room.
             if let (true, Some(w)) = (idle, &self.watch) {
-                w.set_idle(self.rt.now());
+                w.set_idle(self.rt.now(), first);
             }
             let waited = self.wait(deadline, idle, |s, cx| s.poll_fill(cx)).await;
             if let (true, Some(w)) = (idle, &self.watch) {

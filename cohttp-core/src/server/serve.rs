@@ -3,9 +3,11 @@
 //! Accepts connections from a [`Listener`] and runs each in its own task on the
 //! runtime (one task per connection, none per request), up to the connection limit.
 //!
-//! **At the limit**, the server makes room rather than stop accepting: it closes the
-//! connection that has been idle longest — a kept-alive connection between requests,
-//! or a new one that has not sent a byte yet — and serves the newcomer. Only when every
+//! **At the limit**, the server makes room rather than stop accepting: it closes an idle
+//! connection and serves the newcomer — the new connection that has been silent
+//! longest, or when there is none, the kept-alive connection idle longest between
+//! requests (a peer that was answered already has shown it is a client; a silent one
+//! has shown nothing, and is what a flood is made of). Only when every
 //! connection is in the middle of a request does it stop accepting, leaving further
 //! peers in the listen backlog until one ends or turns idle. Why:
 //! - stopping at the limit lets a flood of connections that send nothing starve every

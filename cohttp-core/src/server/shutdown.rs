@@ -7,8 +7,9 @@
 //! counts it while it lives. The accept loop waits on the count (for the connection
 //! limit, and for the last connection to end after a stop).
 //!
-//! At the connection limit the accept loop makes room by evicting the connection that
-//! has been idle longest (see `serve.rs` for the policy): a connection marks itself idle
+//! At the connection limit the accept loop makes room by evicting an idle connection,
+//! new silent ones before kept-alive ones, each the one idle longest (see `serve.rs` for
+//! the policy): a connection marks itself idle
 //! ([`Watch::set_idle`]) while it waits for the first byte of a request, and busy again
 //! after; marking is two atomic stores on the connection's own slot, so the hot path
 //! takes no shared lock. The accept loop scans the slots only while at the limit.
@@ -57,11 +58,16 @@ struct Inner {
 #[derive(Default)]
 struct SlotState {
     /// When the connection began to wait for a request (nanoseconds after the origin,
-    /// plus one); 0 while it is not idle.
+    /// plus one; plus [`KEPT`] for a connection that was already answered); 0 while it
+    /// is not idle.
     idle_since: AtomicU64,
     /// The connection was told to close to make room.
     evicted: AtomicBool,
 }
+
+/// Added to the idle stamps of connections that were already answered: new silent
+/// connections, which have proven nothing, are evicted before any of them.
+const KEPT: u64 = 1 << 62;
 
 #[derive(Default)]
 struct Slots {
@@ -187,7 +193,8 @@ impl Shutdown {
         }
     }
 
-    /// The slot of the connection idle longest, not yet evicted.
+    /// The slot of the connection to evict, not yet evicted: the new silent one idle
+    /// longest, else the kept-alive one idle longest.
     fn oldest_idle(&self) -> Option<usize> {
         let slots = self.slots();
         let mut best: Option<(u64, usize)> = None;
@@ -246,13 +253,15 @@ impl Watch {
         self.phase() >= Phase::Draining || self.state.evicted.load(Ordering::Acquire)
     }
 
-    /// The connection waits for the first byte of a request since `now`: it may be
-    /// evicted to make room. Wakes the accept loop if it waits at the limit.
-    pub(crate) fn set_idle(&self, now: Instant) {
+    /// The connection waits for the first byte of a request since `now` (of its first
+    /// request when `first`): it may be evicted to make room. Wakes the accept loop if
+    /// it waits at the limit.
+    pub(crate) fn set_idle(&self, now: Instant, first: bool) {
         let nanos = now
             .saturating_duration_since(self.shutdown.inner.origin)
             .as_nanos();
-        let stamp = u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1;
+        let stamp = u64::try_from(nanos).unwrap_or(KEPT - 2).min(KEPT - 2) + 1;
+        let stamp = if first { stamp } else { stamp + KEPT };
         self.state.idle_since.store(stamp, Ordering::SeqCst);
         if self.shutdown.inner.full.load(Ordering::SeqCst) {
             self.shutdown.inner.full.store(false, Ordering::SeqCst);

@@ -72,6 +72,13 @@ impl Fault {
     pub fn is_graceful(&self) -> bool {
         matches!(self, Fault::CloseToClient(_) | Fault::CloseToServer(_))
     }
+
+    /// Whether the fault ends the connection (a close or a reset) rather than stalling
+    /// it: a request that got no byte of its response may be sent again either way
+    /// (RFC 9112 §9.3.1).
+    pub fn ends_the_connection(&self) -> bool {
+        !matches!(self, Fault::ServerStopsReading(_))
+    }
 }
 
 /// What the connections of one seed suffer, in connection order.
