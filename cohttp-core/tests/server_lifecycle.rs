@@ -139,6 +139,38 @@ fn idle_keep_alive_connection_closes_after_the_idle_timeout() {
 }
 
 #[test]
+fn idle_timeout_counts_from_the_last_request_not_the_first() {
+    // The connection's timer is moved lazily (a later deadline waits for the earlier
+    // one to fire): each request must still give a full idle timeout from its answer.
+    let sim = Sim::new(5);
+    let server = TestServer::start(
+        &sim,
+        "idle-again",
+        app(),
+        config().keep_alive_timeout(Duration::from_secs(5)),
+    );
+    let rt = sim.runtime();
+    let (at, got) = sim.block_on(async {
+        let mut io = server.connect().await;
+        let mut reader = Reader::new();
+        let mut got = Vec::new();
+        for i in 0..3 {
+            if i > 0 {
+                rt.sleep(Duration::from_secs(4)).await;
+            }
+            send(&mut io, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n").await;
+            let r = reader.response(&mut io, &Method::GET).await.unwrap();
+            got.push(r.status);
+        }
+        assert!(reader.closed(&mut io).await);
+        (sim.elapsed(), got)
+    });
+    // Requests at 0, 4 and 8 s: the last idle period ends at 13 s.
+    assert_eq!(at, Duration::from_secs(13));
+    assert_eq!(got, vec![StatusCode::OK; 3]);
+}
+
+#[test]
 fn stalled_request_body_fails_the_read_after_the_body_timeout() {
     let sim = Sim::new(4);
     let server = TestServer::start(

@@ -73,6 +73,36 @@ impl Encoder {
         Ok(())
     }
 
+    /// Accounts for `len` body bytes that the caller writes itself, right after what
+    /// this encoder wrote so far (without copying them through it): possible for a
+    /// fixed length (checked as by [`encode`](Self::encode)) and close-delimited body,
+    /// whose bytes go out as they are. `Ok(false)` for chunked, whose framing must
+    /// surround the bytes: nothing is accounted then.
+    ///
+    /// ```
+    /// use cohttp_core::h1::Encoder;
+    ///
+    /// let mut e = Encoder::Fixed { remaining: 4 };
+    /// assert!(e.encode_external(4).unwrap());
+    /// assert!(e.encode_external(1).is_err());
+    /// assert!(!Encoder::Chunked.encode_external(4).unwrap());
+    /// ```
+    pub fn encode_external(&mut self, len: usize) -> Result<bool> {
+        match self {
+            Encoder::Fixed { remaining } => {
+                if len as u64 > *remaining {
+                    return Err(Error::usage(
+                        "body is longer than its announced Content-Length",
+                    ));
+                }
+                *remaining -= len as u64;
+                Ok(true)
+            }
+            Encoder::CloseDelimited => Ok(true),
+            Encoder::Chunked => Ok(false),
+        }
+    }
+
     /// Appends the end of the body to `dst`: for chunked, the last chunk and the
     /// trailer fields. Fails if a fixed-length body is missing bytes.
     pub fn finish(&mut self, trailers: Option<&HeaderMap>, dst: &mut Vec<u8>) -> Result<()> {

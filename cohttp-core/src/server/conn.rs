@@ -113,6 +113,8 @@ pub(crate) struct Conn<H: Handler> {
     config: Arc<ServerConfig>,
     date: DateCache,
     timer: Pin<Box<dyn Timer>>,
+    /// When `timer` fires, if it is set and has not fired yet (see [`poll_deadline`]).
+    armed: Option<Instant>,
     watch: Option<Watch>,
     started: Instant,
     /// Responses in the write buffer since the last flush.
@@ -140,6 +142,7 @@ impl<H: Handler> Conn<H> {
             shared: Arc::new(Mutex::new(Shared::new(io, config.max_request_body))),
             date: DateCache::new(clock),
             timer: rt.timer(now),
+            armed: None,
             started: now,
             buffered: 0,
             spare_headers: HeaderMap::new(),
@@ -188,15 +191,16 @@ impl<H: Handler> Conn<H> {
         stoppable: bool,
         mut poll: impl FnMut(&mut Shared, &mut Context<'_>) -> Poll<T>,
     ) -> Waited<T> {
-        self.timer.as_mut().reset(deadline);
         let shared = &self.shared;
         let timer = &mut self.timer;
+        let armed = &mut self.armed;
         let watch = if stoppable { self.watch.as_ref() } else { None };
         poll_fn(|cx| {
             if let Poll::Ready(v) = poll(&mut lock(shared), cx) {
                 return Poll::Ready(Waited::Done(v));
             }
-            if timer.as_mut().poll(cx).is_ready() {
+            // Only a wait that did not end at once needs the timer.
+            if poll_deadline(timer, armed, deadline, cx).is_ready() {
                 return Poll::Ready(Waited::Timeout);
             }
             if let Some(w) = watch {
@@ -692,13 +696,17 @@ impl<H: Handler> Conn<H> {
         let write_timeout = self.config.write_timeout;
         let rate = self.config.write_min_rate;
         let clock = self.rt.clock().clone();
+        // Set below as stalls need: whatever it was armed for no longer holds.
+        self.armed = None;
         let timer = &mut self.timer;
         let budget = &mut self.write_budget;
         let mut stalled: Option<usize> = None;
         poll_fn(|cx| loop {
             {
                 let mut s = lock(shared);
-                if s.unwritten() >= high {
+                // A chunk written without copying must be out before the body is
+                // polled again (whatever comes next is appended to the buffer).
+                if s.unwritten() >= high || s.direct.is_some() {
                     let before = s.unwritten();
                     match s.poll_flush(cx) {
                         Poll::Ready(Ok(())) => {
@@ -733,6 +741,17 @@ impl<H: Handler> Conn<H> {
             match body.poll_next_unpin(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     let mut s = lock(shared);
+                    if chunk.len() >= DIRECT_WRITE_MIN {
+                        // Large: written from the chunk itself, after what is buffered.
+                        match encoder.encode_external(chunk.len()) {
+                            Ok(true) => {
+                                s.direct = Some(chunk);
+                                continue;
+                            }
+                            Ok(false) => {}
+                            Err(e) => return Poll::Ready(Err(SendError::Body(e))),
+                        }
+                    }
                     if let Err(e) = encoder.encode(&chunk, &mut s.wbuf) {
                         return Poll::Ready(Err(SendError::Body(e)));
                     }
@@ -946,6 +965,32 @@ enum SendError {
     Body(Error),
 }
 
+/// Polls `timer` for `deadline`. `armed` is when the timer fires if it is set and has
+/// not fired yet (`None`: fired, or not known). A timer set for an earlier instant is
+/// left alone, and set again for `deadline` when it fires early: a run of waits with
+/// later and later deadlines (keep-alive, write timeouts) moves the timer once per
+/// timeout instead of once per wait. It is ready only once the clock reached
+/// `deadline`.
+fn poll_deadline(
+    timer: &mut Pin<Box<dyn Timer>>,
+    armed: &mut Option<Instant>,
+    deadline: Instant,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if armed.map_or(true, |at| at > deadline) {
+        timer.as_mut().reset(deadline);
+        *armed = Some(deadline);
+    }
+    loop {
+        std::task::ready!(timer.as_mut().poll(cx));
+        if armed.take().map_or(true, |at| at >= deadline) {
+            return Poll::Ready(());
+        }
+        timer.as_mut().reset(deadline);
+        *armed = Some(deadline);
+    }
+}
+
 /// The `Connection` value the server sets on a response (replacing the handler's):
 /// `close` when the connection ends after it, `keep-alive` to an HTTP/1.0 peer when
 /// it does not; otherwise none (the handler's, if any, goes out).
@@ -958,6 +1003,10 @@ fn connection_value(keep: bool, version: Version) -> Option<&'static str> {
         None
     }
 }
+
+/// Response body chunks this large or larger are written from the chunk itself (with
+/// what is buffered before them, in one vectored write), not copied to the buffer.
+const DIRECT_WRITE_MIN: usize = 16 * 1024;
 
 /// The largest header map kept between requests (in fields).
 const SPARE_HEADERS_MAX: usize = 64;

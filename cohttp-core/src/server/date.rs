@@ -113,6 +113,8 @@ impl WallClock {
 pub(crate) struct DateCache {
     clock: WallClock,
     second: Option<u64>,
+    /// The runtime instant at which the cached second ends.
+    until: Option<Instant>,
     raw: [u8; 29],
     value: HeaderValue,
 }
@@ -125,6 +127,7 @@ impl DateCache {
         DateCache {
             clock,
             second: None,
+            until: None,
             raw,
             value: HeaderValue::from_static(EPOCH),
         }
@@ -144,12 +147,19 @@ impl DateCache {
 
     /// Formats the value again when `now` is in another second than the cached one.
     fn refresh(&mut self, now: Instant) {
-        let secs = self
+        // Within the cached second: one comparison (the wall time here is derived
+        // from the runtime's monotonic clock, so the second's end is known).
+        if self.until.is_some_and(|until| now < until) {
+            return;
+        }
+        let since_epoch = self
             .clock
             .at(now)
             .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO)
-            .as_secs();
+            .unwrap_or(Duration::ZERO);
+        let secs = since_epoch.as_secs();
+        let left = Duration::from_secs(1) - Duration::from_nanos(since_epoch.subsec_nanos().into());
+        self.until = now.checked_add(left);
         if self.second != Some(secs) {
             let mut out = [0u8; 29];
             format_into(secs, &mut out);

@@ -50,6 +50,9 @@ pub(crate) struct Shared {
     /// Bytes to write; `wbuf[..wpos]` are written already.
     pub(crate) wbuf: Vec<u8>,
     pub(crate) wpos: usize,
+    /// A large body chunk to write after `wbuf`, without copying it there (what is
+    /// left of it). Nothing is appended to `wbuf` while it is set.
+    pub(crate) direct: Option<Bytes>,
     /// Whether the transport needs a flush after the last writes.
     pub(crate) unflushed: bool,
     /// The peer shut its write side.
@@ -83,6 +86,7 @@ impl Shared {
             rbuf: BytesMut::new(),
             wbuf: Vec::new(),
             wpos: 0,
+            direct: None,
             unflushed: false,
             read_eof: false,
             generation: 0,
@@ -98,11 +102,11 @@ impl Shared {
     }
 
     pub(crate) fn has_unwritten(&self) -> bool {
-        self.wpos < self.wbuf.len() || self.unflushed
+        self.wpos < self.wbuf.len() || self.direct.is_some() || self.unflushed
     }
 
     pub(crate) fn unwritten(&self) -> usize {
-        self.wbuf.len() - self.wpos
+        self.wbuf.len() - self.wpos + self.direct.as_ref().map_or(0, Bytes::len)
     }
 
     /// Reads once into the read buffer. `Ok(0)` is the end of the stream.
@@ -124,13 +128,32 @@ impl Shared {
 
     /// Writes the whole write buffer, then flushes the transport.
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.wpos < self.wbuf.len() {
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.wbuf[self.wpos..]))?;
+        loop {
+            let buffered = &self.wbuf[self.wpos..];
+            let n = match &self.direct {
+                // The buffered bytes and the chunk after them in one write.
+                Some(chunk) if !buffered.is_empty() => {
+                    let bufs = [io::IoSlice::new(buffered), io::IoSlice::new(chunk)];
+                    ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &bufs))?
+                }
+                Some(chunk) => ready!(Pin::new(&mut self.io).poll_write(cx, chunk))?,
+                None if !buffered.is_empty() => {
+                    ready!(Pin::new(&mut self.io).poll_write(cx, buffered))?
+                }
+                None => break,
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.wpos += n;
             self.unflushed = true;
+            let from_buffer = n.min(self.wbuf.len() - self.wpos);
+            self.wpos += from_buffer;
+            if let Some(chunk) = self.direct.as_mut() {
+                chunk.advance((n - from_buffer).min(chunk.len()));
+                if chunk.is_empty() {
+                    self.direct = None;
+                }
+            }
         }
         self.wbuf.clear();
         self.wpos = 0;
@@ -380,5 +403,80 @@ impl Stream for RequestBody {
                 Poll::Ready(Some(Err(e)))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A transport that takes at most 7 bytes per write, across the slices of a
+    /// vectored write, into a shared sink.
+    struct Trickle(Arc<Mutex<Vec<u8>>>, Arc<AtomicUsize>);
+
+    impl AsyncRead for Trickle {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(0))
+        }
+    }
+
+    impl AsyncWrite for Trickle {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_write_vectored(cx, &[io::IoSlice::new(buf)])
+        }
+
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            self.1.fetch_add(1, Ordering::Relaxed);
+            let mut sink = self.0.lock().unwrap();
+            let mut n = 0;
+            for b in bufs {
+                let take = b.len().min(7 - n);
+                sink.extend_from_slice(&b[..take]);
+                n += take;
+                if n == 7 {
+                    break;
+                }
+            }
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn direct_chunk_leaves_after_the_buffer_across_short_vectored_writes() {
+        let sink = Arc::new(Mutex::new(Vec::new()));
+        let writes = Arc::new(AtomicUsize::new(0));
+        let mut s = Shared::new(Box::new(Trickle(sink.clone(), writes.clone())), None);
+        s.wbuf.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
+        s.direct = Some(Bytes::from_static(b"a body written without a copy"));
+        assert_eq!(s.unwritten(), 19 + 29);
+        let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
+        assert!(matches!(s.poll_flush(&mut cx), Poll::Ready(Ok(()))));
+        assert_eq!(
+            &sink.lock().unwrap()[..],
+            &b"HTTP/1.1 200 OK\r\n\r\na body written without a copy"[..]
+        );
+        assert_eq!(writes.load(Ordering::Relaxed), 7);
+        assert!(s.direct.is_none() && !s.has_unwritten() && s.unwritten() == 0);
     }
 }

@@ -37,11 +37,16 @@ use crate::server::{respond, respond_error, ConnInfo, Handler, Reply};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Demo;
 
-/// One 64 KiB block of `x`, sliced (without copying) into bodies of any size.
+/// The size of [`block`].
+const BLOCK: usize = 1024 * 1024;
+
+/// One 1 MiB block of `x` (made on first use), sliced without copying into bodies of
+/// any size: `/bytes/N` up to 1 MiB is one slice of it, one chunk the server writes
+/// without copying (as the bench's hyper server does with its own block).
 fn block() -> Bytes {
-    static BLOCK: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
-    BLOCK
-        .get_or_init(|| Bytes::from(vec![b'x'; 64 * 1024]))
+    static BLOCK_BYTES: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    BLOCK_BYTES
+        .get_or_init(|| Bytes::from(vec![b'x'; BLOCK]))
         .clone()
 }
 
@@ -100,7 +105,11 @@ fn fixed_route(req: &Request<()>) -> Option<Response<Body>> {
             return Some(match n {
                 Ok(n) => typed(
                     "application/octet-stream",
-                    Body::from_sized_stream(repeated(n, 64 * 1024), n),
+                    if n <= BLOCK as u64 {
+                        Body::from_bytes(block().slice(..n as usize))
+                    } else {
+                        Body::from_sized_stream(repeated(n, BLOCK), n)
+                    },
                 ),
                 Err(_) => respond_error(StatusCode::BAD_REQUEST, "N must be a whole number"),
             });

@@ -145,7 +145,18 @@ pub fn drive(args: &[String]) -> bool {
     let root = workspace_root();
     let target = target_dir(&root);
     let profile = if opts.dev { "debug" } else { "release" };
-    let mut build = vec!["build", "-p", "xtask", "-p", "cohttp-tokio"];
+    // Named targets: with `--example` alone, cargo would build no binary of the xtask.
+    let mut build = vec![
+        "build",
+        "-p",
+        "xtask",
+        "-p",
+        "cohttp-tokio",
+        "--bin",
+        "xtask",
+        "--bin",
+        "bench-allocs",
+    ];
     if !opts.dev {
         build.push("--release");
     }
