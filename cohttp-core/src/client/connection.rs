@@ -105,6 +105,8 @@ pub(crate) struct State {
     next_seq: u64,
     events: u64,
     watchers: Vec<Waker>,
+    /// Woken only when the connection turns idle (nothing queued) or ends.
+    idle_watchers: Vec<Waker>,
     pub(crate) writer_waker: Option<Waker>,
     pub(crate) reader_waker: Option<Waker>,
     task_wakers: Vec<Waker>,
@@ -120,6 +122,14 @@ impl State {
         self.events = self.events.wrapping_add(1);
         for w in self.watchers.drain(..) {
             w.wake();
+        }
+        if !self.idle_watchers.is_empty()
+            && ((self.waiting.is_empty() && self.in_flight.is_empty())
+                || self.phase == Phase::Ended)
+        {
+            for w in self.idle_watchers.drain(..) {
+                w.wake();
+            }
         }
         if let Some(w) = self.writer_waker.take() {
             w.wake();
@@ -444,6 +454,7 @@ impl Connection {
                 next_seq: 0,
                 events: 0,
                 watchers: Vec::new(),
+                idle_watchers: Vec::new(),
                 writer_waker: None,
                 reader_waker: None,
                 task_wakers: Vec::new(),
@@ -679,6 +690,22 @@ impl Connection {
             s.events
         };
         futures_util::future::Either::Right(self.changed_since(seen))
+    }
+
+    /// Resolves once nothing is queued (waiting or in flight) or the connection has ended;
+    /// woken by those changes only, not by every change as [`notify`](Connection::notify)
+    /// is (the pool's idle watcher waits on this while the connection is busy).
+    pub(crate) fn until_idle(&self) -> impl Future<Output = ()> + Send + 'static {
+        let shared = self.shared.clone();
+        futures_util::future::poll_fn(move |cx| {
+            let mut s = shared.lock();
+            if (s.waiting.is_empty() && s.in_flight.is_empty()) || s.phase == Phase::Ended {
+                return Poll::Ready(());
+            }
+            s.idle_watchers.retain(|w| !w.will_wake(cx.waker()));
+            s.idle_watchers.push(cx.waker().clone());
+            Poll::Pending
+        })
     }
 
     /// Whether the connection takes no new requests (shut down, closed, ended or failed).

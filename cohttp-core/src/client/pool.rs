@@ -276,14 +276,15 @@ impl Inner {
 
     fn choose(&self, key: &Key) -> Choice {
         let mut slots = self.lock();
-        // The key is cloned only for an endpoint seen for the first time.
-        if !slots.contains_key(key) {
-            slots.insert(key.clone(), Slot::default());
+        if let Some(slot) = slots.get_mut(key) {
+            return self.choose_in(slot);
         }
-        let Some(slot) = slots.get_mut(key) else {
-            // Not reached: the slot was inserted above under the same lock.
-            return Choice::Wait(Box::pin(future::ready(())));
-        };
+        // The key is cloned only for an endpoint seen for the first time.
+        self.choose_in(slots.entry(key.clone()).or_default())
+    }
+
+    /// The choice among the connections of one endpoint (its slot, under the pool's lock).
+    fn choose_in(&self, slot: &mut Slot) -> Choice {
         if let Some(c) = slot.recent.take() {
             if c.load() == Some(0) {
                 return Choice::Use(c);
@@ -376,10 +377,15 @@ async fn watch(pool: Weak<Inner>, key: Key, conn: Connection, keep: Duration) {
         if conn.is_closed() {
             break;
         }
-        // Taken before looking at the queue, so a change in between is not missed.
+        if conn.length() > 0 {
+            // Busy: woken only once it is idle again (or ended), not at each step of
+            // each request.
+            conn.until_idle().await;
+            continue;
+        }
+        // Taken before looking at the queue again, so a change in between is not missed.
         let changed = conn.notify();
         if conn.length() > 0 {
-            changed.await;
             continue;
         }
         timer.as_mut().reset(rt.now() + keep);
