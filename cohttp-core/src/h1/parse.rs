@@ -12,6 +12,8 @@
 //! soon as the bytes so far are wrong or over a limit, so the result does not depend on
 //! how the input was split across reads.
 
+use std::mem::MaybeUninit;
+
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{
     HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
@@ -145,12 +147,14 @@ fn build_request(
     limits: &Limits,
     fields: HeaderMap,
 ) -> Result<Option<ParsedRequest>> {
-    let mut storage = [httparse::EMPTY_HEADER; 100];
+    // Left uninitialized (httparse fills what it parses): initializing 100 entries
+    // cost more than parsing a small head.
+    let mut storage = [MaybeUninit::<httparse::Header<'_>>::uninit(); 100];
     let mut heap;
-    let headers: &mut [httparse::Header<'_>] = if limits.max_headers <= storage.len() {
+    let headers: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= storage.len() {
         &mut storage[..limits.max_headers]
     } else {
-        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        heap = vec![MaybeUninit::uninit(); limits.max_headers];
         &mut heap
     };
     let start_line = &buf[..scan.start_line_len];
@@ -163,9 +167,9 @@ fn build_request(
         None => Bytes::copy_from_slice(s),
     };
     let head_bytes = compat.as_deref().unwrap_or(&buf[..scan.head_len]);
-    let mut req = httparse::Request::new(headers);
+    let mut req = httparse::Request::new(&mut []);
     let status = req
-        .parse(head_bytes)
+        .parse_with_uninit_headers(head_bytes, headers)
         .map_err(|e| map_httparse(e, Side::Request, start_line))?;
     if status.is_partial() {
         // scan_head saw the empty line, so httparse must have too.
