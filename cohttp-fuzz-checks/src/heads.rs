@@ -9,17 +9,22 @@
 //!   "incomplete" until one point and from there the same outcome as the whole buffer; a
 //!   parsed head is decided exactly at `head_len`, so re-parsing the prefix
 //!   `..head_len` gives the same head, and an error stays the same error as more bytes
-//!   arrive.
+//!   arrive;
+//! - `take_request` and `take_response` (the zero-copy forms the server and the client
+//!   use) answer exactly as `parse_request` and `parse_response`, and take the head's
+//!   bytes, no more, off the buffer; `take_request` leaves nothing of the header map it
+//!   reuses in the new head.
 //!
 //! Not checked here: what the parsed fields are (the wire vectors in
 //! `cohttp-core/tests/h1_*.rs` say that).
 
+use bytes::BytesMut;
 use cohttp_core::h1::{
-    connection_has, parse_request, parse_response, response_body_length, BodyLength, Limits,
-    RawTarget,
+    connection_has, parse_request, parse_response, response_body_length, take_request,
+    take_response, BodyLength, Limits, ParsedRequest, ParsedResponse, RawTarget,
 };
-use cohttp_core::ErrorKind;
-use http::{HeaderMap, Method, StatusCode, Version};
+use cohttp_core::{ErrorKind, Result};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Version};
 
 /// What one parse answered, in a comparable form.
 #[derive(Debug, PartialEq)]
@@ -55,6 +60,12 @@ struct Res {
 pub fn request_head(data: &[u8]) {
     for limits in [Limits::default(), crate::tight_limits()] {
         check_split_independence(data, |buf| parse_req(buf, &limits), |r| r.head_len);
+        let parsed = parse_req(data, &limits);
+        let mut buf = BytesMut::from(data);
+        let mut spare = HeaderMap::new();
+        spare.insert("x-left-over", HeaderValue::from_static("from the last response"));
+        let taken = req_outcome(take_request(&mut buf, &limits, &mut spare));
+        check_taken(data, &parsed, &taken, buf.len(), |r| r.head_len);
     }
 }
 
@@ -63,11 +74,36 @@ pub fn request_head(data: &[u8]) {
 pub fn response_head(data: &[u8]) {
     for limits in [Limits::default(), crate::tight_limits()] {
         check_split_independence(data, |buf| parse_res(buf, &limits), |r| r.head_len);
+        let parsed = parse_res(data, &limits);
+        let mut buf = BytesMut::from(data);
+        let taken = res_outcome(take_response(&mut buf, &limits));
+        check_taken(data, &parsed, &taken, buf.len(), |r| r.head_len);
+    }
+}
+
+/// A `take_*` answered as the matching `parse_*`: same outcome, and on a parsed head,
+/// exactly `head_len` bytes gone from the buffer (none when incomplete).
+fn check_taken<H: std::fmt::Debug + PartialEq>(
+    data: &[u8],
+    parsed: &Outcome<H>,
+    taken: &Outcome<H>,
+    left: usize,
+    head_len: impl Fn(&H) -> usize,
+) {
+    assert_eq!(parsed, taken, "take and parse differ on {data:?}");
+    match taken {
+        Outcome::Parsed(h) => assert_eq!(left, data.len() - head_len(h), "{data:?}"),
+        Outcome::Incomplete => assert_eq!(left, data.len(), "{data:?}"),
+        Outcome::Failed(_) => {}
     }
 }
 
 fn parse_req(buf: &[u8], limits: &Limits) -> Outcome<Req> {
-    match parse_request(buf, limits) {
+    req_outcome(parse_request(buf, limits))
+}
+
+fn req_outcome(result: Result<Option<ParsedRequest>>) -> Outcome<Req> {
+    match result {
         Ok(None) => Outcome::Incomplete,
         Err(e) => Outcome::Failed(e.kind().clone()),
         Ok(Some(p)) => {
@@ -88,7 +124,11 @@ fn parse_req(buf: &[u8], limits: &Limits) -> Outcome<Req> {
 }
 
 fn parse_res(buf: &[u8], limits: &Limits) -> Outcome<Res> {
-    match parse_response(buf, limits) {
+    res_outcome(parse_response(buf, limits))
+}
+
+fn res_outcome(result: Result<Option<ParsedResponse>>) -> Outcome<Res> {
+    match result {
         Ok(None) => Outcome::Incomplete,
         Err(e) => Outcome::Failed(e.kind().clone()),
         Ok(Some(p)) => {
