@@ -63,7 +63,10 @@ pub fn request_head(data: &[u8]) {
         let parsed = parse_req(data, &limits);
         let mut buf = BytesMut::from(data);
         let mut spare = HeaderMap::new();
-        spare.insert("x-left-over", HeaderValue::from_static("from the last response"));
+        spare.insert(
+            "x-left-over",
+            HeaderValue::from_static("from the last response"),
+        );
         let taken = req_outcome(take_request(&mut buf, &limits, &mut spare));
         check_taken(data, &parsed, &taken, buf.len(), |r| r.head_len);
     }
