@@ -118,6 +118,17 @@ impl Running {
         }
     }
 
+    /// A raw transport to the server, for writing and reading bytes as they are.
+    async fn connect_raw(&self, rt: &Runtime) -> Result<crate::runtime::BoxTransport, String> {
+        let addr = self.tcp()?;
+        let endpoint = Endpoint::Tcp {
+            host: addr.ip().to_string(),
+            port: addr.port(),
+            addrs: vec![addr],
+        };
+        rt.connect(&Ctx::new(), &endpoint).await.map_err(err)
+    }
+
     fn url(&self, path: &str) -> Result<String, String> {
         Ok(format!("http://{}{path}", self.tcp()?))
     }
@@ -358,12 +369,6 @@ async fn read_responses(
 /// reads a short body whole before it answers, so no 200 goes out first.
 async fn malformed_chunked_upload(rt: Runtime) -> Result<(), String> {
     let server = Running::start(&rt, loopback(), Demo, ServerConfig::default()).await?;
-    let addr = server.tcp()?;
-    let endpoint = Endpoint::Tcp {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        addrs: vec![addr],
-    };
     let bad_chunks: [&[u8]; 4] = [
         b"5 \r\nhello\r\n0\r\n\r\n",
         b"0x5\r\nhello\r\n0\r\n\r\n",
@@ -371,7 +376,7 @@ async fn malformed_chunked_upload(rt: Runtime) -> Result<(), String> {
         b"5\nhello\r\n0\r\n\r\n",
     ];
     for chunks in bad_chunks {
-        let mut io = rt.connect(&Ctx::new(), &endpoint).await.map_err(err)?;
+        let mut io = server.connect_raw(&rt).await?;
         let mut request =
             b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         request.extend_from_slice(chunks);
@@ -399,13 +404,7 @@ async fn malformed_chunked_upload(rt: Runtime) -> Result<(), String> {
 
 async fn pipelined_burst_raw(rt: Runtime) -> Result<(), String> {
     let server = Running::start(&rt, loopback(), Demo, ServerConfig::default()).await?;
-    let addr = server.tcp()?;
-    let endpoint = Endpoint::Tcp {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        addrs: vec![addr],
-    };
-    let mut io = rt.connect(&Ctx::new(), &endpoint).await.map_err(err)?;
+    let mut io = server.connect_raw(&rt).await?;
     let mut burst = Vec::new();
     for i in 0..16 {
         burst.extend_from_slice(format!("GET /p{i} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
@@ -575,13 +574,7 @@ async fn stream_64_mib(rt: Runtime) -> Result<(), String> {
 
 async fn slow_client_trickle(rt: Runtime) -> Result<(), String> {
     let server = Running::start(&rt, loopback(), Demo, ServerConfig::default()).await?;
-    let addr = server.tcp()?;
-    let endpoint = Endpoint::Tcp {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        addrs: vec![addr],
-    };
-    let mut io = rt.connect(&Ctx::new(), &endpoint).await.map_err(err)?;
+    let mut io = server.connect_raw(&rt).await?;
     let request = b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
     for byte in request.chunks(1) {
         io.write_all(byte).await.map_err(err)?;
@@ -601,13 +594,7 @@ async fn slow_client_trickle(rt: Runtime) -> Result<(), String> {
 async fn header_timeout(rt: Runtime) -> Result<(), String> {
     let config = ServerConfig::default().header_read_timeout(Duration::from_millis(300));
     let server = Running::start(&rt, loopback(), Demo, config).await?;
-    let addr = server.tcp()?;
-    let endpoint = Endpoint::Tcp {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        addrs: vec![addr],
-    };
-    let mut slow = rt.connect(&Ctx::new(), &endpoint).await.map_err(err)?;
+    let mut slow = server.connect_raw(&rt).await?;
     slow.write_all(b"GET /plaintext HTTP/1.1\r\nHost")
         .await
         .map_err(err)?;
