@@ -27,7 +27,6 @@ mod persistence;
 mod pool;
 mod proxy;
 mod proxy_config;
-mod read_buf;
 mod reader;
 mod redirect;
 mod retry;

@@ -28,7 +28,6 @@ use crate::runtime::{BoxTransport, Timer};
 use super::connection::{End, Phase, Shared};
 use super::incoming::{self, BodySender, Frame};
 use super::persistence;
-use super::read_buf::ReadBuf;
 
 /// What one wait for bytes gave.
 enum Got {
@@ -114,7 +113,6 @@ async fn read_loop(
     buf: &mut BytesMut,
 ) -> Result<End> {
     let limits = shared.config.limits.clone();
-    let mut room = ReadBuf::new();
     // Final responses read on this connection: past the first, it is a reused one.
     let mut answered: u64 = 0;
     loop {
@@ -125,7 +123,7 @@ async fn read_loop(
                     break p;
                 }
             }
-            match read_head_bytes(shared, rd, &mut room, buf, &mut timer).await? {
+            match read_head_bytes(shared, rd, buf, &mut timer).await? {
                 Got::Data => {}
                 Got::Eof if buf.is_empty() => return Ok(End::Graceful),
                 Got::Eof => return eof_inside_head(shared),
@@ -197,7 +195,7 @@ async fn read_loop(
             if !delivered {
                 log::debug!(target: "cohttp::client", "connection {}: response to a cancelled call discarded", shared.id);
             }
-            read_body(shared, rd, &mut room, buf, length, &tx).await?
+            read_body(shared, rd, buf, length, &tx).await?
         };
         {
             let mut s = shared.lock();
@@ -231,7 +229,6 @@ async fn read_loop(
 async fn read_head_bytes(
     shared: &Arc<Shared>,
     rd: &mut ReadHalf<BoxTransport>,
-    room: &mut ReadBuf,
     buf: &mut BytesMut,
     timer: &mut Option<Pin<Box<dyn Timer>>>,
 ) -> Result<Got> {
@@ -251,7 +248,7 @@ async fn read_head_bytes(
                 }
             }
         }
-        match room.poll_read(&mut *rd, cx, buf) {
+        match h1::io::poll_read_buf(&mut *rd, cx, buf, h1::io::MAX_READ) {
             Poll::Ready(Ok(0)) => Poll::Ready(Ok(Got::Eof)),
             Poll::Ready(Ok(_)) => Poll::Ready(Ok(Got::Data)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(read_error(e))),
@@ -281,7 +278,6 @@ impl Drain {
 async fn read_body(
     shared: &Arc<Shared>,
     rd: &mut ReadHalf<BoxTransport>,
-    room: &mut ReadBuf,
     buf: &mut BytesMut,
     length: BodyLength,
     tx: &BodySender,
@@ -313,23 +309,21 @@ async fn read_body(
                 tx.send(Frame::End);
                 return Ok(BodyEnd::Complete);
             }
-            Ok(Decoded::NeedMore) => {
-                match read_body_bytes(rd, room, buf, tx, &mut drain, shared).await {
-                    Ok(Got::Data) => {}
-                    Ok(Got::Eof) => {
-                        match decoder.decode_eof() {
-                            Ok(()) => tx.send(Frame::End),
-                            Err(e) => tx.send(Frame::Error(e)),
-                        }
-                        return Ok(BodyEnd::Eof);
+            Ok(Decoded::NeedMore) => match read_body_bytes(rd, buf, tx, &mut drain, shared).await {
+                Ok(Got::Data) => {}
+                Ok(Got::Eof) => {
+                    match decoder.decode_eof() {
+                        Ok(()) => tx.send(Frame::End),
+                        Err(e) => tx.send(Frame::Error(e)),
                     }
-                    Ok(Got::Timeout) => return Ok(BodyEnd::DrainExceeded),
-                    Err(e) => {
-                        tx.send(Frame::Error(e.duplicate()));
-                        return Err(e);
-                    }
+                    return Ok(BodyEnd::Eof);
                 }
-            }
+                Ok(Got::Timeout) => return Ok(BodyEnd::DrainExceeded),
+                Err(e) => {
+                    tx.send(Frame::Error(e.duplicate()));
+                    return Err(e);
+                }
+            },
         }
         if drain.as_ref().is_some_and(|d| d.drained > limit) {
             return Ok(BodyEnd::DrainExceeded);
@@ -340,7 +334,6 @@ async fn read_body(
 /// Reads more body bytes; notices the holder dropping the body, and bounds the drain in time.
 async fn read_body_bytes(
     rd: &mut ReadHalf<BoxTransport>,
-    room: &mut ReadBuf,
     buf: &mut BytesMut,
     tx: &BodySender,
     drain: &mut Option<Drain>,
@@ -355,7 +348,7 @@ async fn read_body_bytes(
                 return Poll::Ready(Ok(Got::Timeout));
             }
         }
-        match room.poll_read(&mut *rd, cx, buf) {
+        match h1::io::poll_read_buf(&mut *rd, cx, buf, h1::io::MAX_READ) {
             Poll::Ready(Ok(0)) => Poll::Ready(Ok(Got::Eof)),
             Poll::Ready(Ok(_)) => Poll::Ready(Ok(Got::Data)),
             Poll::Ready(Err(e)) => Poll::Ready(Err(read_error(e))),
