@@ -490,33 +490,37 @@ impl<H: Handler> Conn<H> {
                 }
             }
         }
-        if h1::connection_has(&parts.headers, "close") {
+        let headers = &mut parts.headers;
+        // The fields the server decides on, as the handler set them: one pass over the
+        // names, then lookups and edits only for those present (usually none).
+        let set = SetFields::of(headers);
+        if set.connection && h1::connection_has(headers, "close") {
             keep = false;
         }
-        let headers = &mut parts.headers;
         let no_body = status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         let mut encoder = None;
         let mut framing = Framing::None;
         if no_body {
-            headers.remove(TRANSFER_ENCODING);
-            if status != StatusCode::NOT_MODIFIED {
+            if set.transfer_encoding {
+                headers.remove(TRANSFER_ENCODING);
+            }
+            if set.content_length && status != StatusCode::NOT_MODIFIED {
                 headers.remove(CONTENT_LENGTH);
             }
         } else if is_connect && status.is_success() {
             // A 2xx to CONNECT starts a tunnel (RFC 9110 §9.3.6): no framing fields, the
             // peer takes what follows the head as tunnel bytes. A plain response carries
             // no tunnel, so its body goes out raw and the connection then closes.
-            headers.remove(TRANSFER_ENCODING);
-            headers.remove(CONTENT_LENGTH);
+            set.remove_framing(headers);
             keep = false;
             encoder = Some(Encoder::CloseDelimited);
         } else {
-            let wants_chunked = headers.contains_key(TRANSFER_ENCODING);
+            let wants_chunked = set.transfer_encoding;
             match body.transfer_encoding() {
                 TransferEncoding::Fixed(n) if !wants_chunked => {
                     // A HEAD answer with an empty body may state the length a GET
                     // would have.
-                    if headers.contains_key(CONTENT_LENGTH) {
+                    if set.content_length {
                         // The handler's field is replaced in place; with none, the
                         // server writes its own after the handler's.
                         if !(is_head && n == 0) {
@@ -533,13 +537,14 @@ impl<H: Handler> Conn<H> {
                     } else {
                         framing = Framing::Chunked;
                     }
-                    headers.remove(CONTENT_LENGTH);
+                    if set.content_length {
+                        headers.remove(CONTENT_LENGTH);
+                    }
                     encoder = Some(Encoder::Chunked);
                 }
                 _ => {
                     // HTTP/1.0 has no chunked coding: the end of the body is the close.
-                    headers.remove(TRANSFER_ENCODING);
-                    headers.remove(CONTENT_LENGTH);
+                    set.remove_framing(headers);
                     keep = false;
                     encoder = Some(Encoder::CloseDelimited);
                 }
@@ -548,19 +553,18 @@ impl<H: Handler> Conn<H> {
         let mut connection = connection_value(keep, version);
         if let Some(value) = connection {
             // The handler's field is replaced in place.
-            if headers.contains_key(CONNECTION) {
+            if set.connection {
                 headers.insert(CONNECTION, HeaderValue::from_static(value));
                 connection = None;
             }
         }
-        if !self.write_framed_head(status, headers, framing, connection) {
+        let date = self.config.date_header && !set.date;
+        if !self.write_framed_head(status, headers, framing, connection, date) {
             keep = false;
             encoder = None;
         }
-        // The final head is queued: a `100 Continue` after it would land inside this
-        // response. A body read from now on waits for the peer without asking.
-        lock(&self.shared).continue_pending = false;
-        self.recycle(std::mem::take(&mut parts.headers));
+        self.recycle(&mut parts.headers);
+        drop(parts);
         self.buffered += 1;
         let sent = match encoder {
             Some(encoder) if !is_head => self.send_body(body, encoder).await,
@@ -585,48 +589,47 @@ impl<H: Handler> Conn<H> {
     }
 
     /// Writes a response head with the fields the server adds itself (framing,
-    /// `Connection`, `Date`) straight into the write buffer; on a head that cannot be
-    /// sent, writes a 500 instead and returns false.
+    /// `Connection`, and `Date` when `date`) straight into the write buffer; on a head
+    /// that cannot be sent, writes a 500 instead and returns false. Either way, the
+    /// final head is queued: a `100 Continue` after it would land inside this response,
+    /// so a body read from now on waits for the peer without asking.
     fn write_framed_head(
         &mut self,
         status: StatusCode,
         headers: &HeaderMap,
         framing: Framing,
         connection: Option<&'static str>,
+        date: bool,
     ) -> bool {
-        let mut digits = [0u8; 20];
-        let mut extra: [(&str, &[u8]); 3] = [("", b""); 3];
-        let mut n = 0;
-        match framing {
-            Framing::Length(len) => {
-                extra[n] = (CONTENT_LENGTH.as_str(), decimal(len, &mut digits));
-                n += 1;
-            }
-            Framing::Chunked => {
-                extra[n] = (TRANSFER_ENCODING.as_str(), b"chunked");
-                n += 1;
-            }
-            Framing::None => {}
-        }
-        if let Some(c) = connection {
-            extra[n] = (CONNECTION.as_str(), c.as_bytes());
-            n += 1;
-        }
-        let date;
-        if self.config.date_header && !headers.contains_key(DATE) {
-            date = self.date.bytes(self.rt.now());
-            extra[n] = (DATE.as_str(), &date);
-            n += 1;
-        }
         let written = {
-            let mut s = lock(&self.shared);
-            h1::write_response_head_with(
-                status,
-                Version::HTTP_11,
-                headers,
-                &extra[..n],
-                &mut s.wbuf,
-            )
+            let mut guard = lock(&self.shared);
+            let s = &mut *guard;
+            s.continue_pending = false;
+            let dst = &mut s.wbuf;
+            let written = h1::write::write_response_start(status, Version::HTTP_11, headers, dst);
+            if written.is_ok() {
+                // The server's own fields: made here, nothing to check.
+                match framing {
+                    Framing::Length(len) => {
+                        let mut digits = [0u8; 20];
+                        dst.extend_from_slice(b"content-length: ");
+                        dst.extend_from_slice(decimal(len, &mut digits));
+                        dst.extend_from_slice(b"\r\n");
+                    }
+                    Framing::Chunked => dst.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+                    Framing::None => {}
+                }
+                if let Some(c) = connection {
+                    dst.extend_from_slice(b"connection: ");
+                    dst.extend_from_slice(c.as_bytes());
+                    dst.extend_from_slice(b"\r\n");
+                }
+                if date {
+                    dst.extend_from_slice(self.date.line(self.rt.now()));
+                }
+                dst.extend_from_slice(b"\r\n");
+            }
+            written
         };
         match written {
             Ok(()) => true,
@@ -639,13 +642,14 @@ impl<H: Handler> Conn<H> {
     }
 
     /// Keeps a written response's header map, emptied, for the next request's fields
-    /// (unless it grew large: an idle connection should not hold much).
-    fn recycle(&mut self, mut headers: HeaderMap) {
+    /// (unless it grew large: an idle connection should not hold much). `headers` is
+    /// left with the previous spare.
+    fn recycle(&mut self, headers: &mut HeaderMap) {
         if headers.capacity() <= SPARE_HEADERS_MAX
             && headers.capacity() > self.spare_headers.capacity()
         {
             headers.clear();
-            self.spare_headers = headers;
+            std::mem::swap(&mut self.spare_headers, headers);
         }
     }
 
@@ -1010,6 +1014,45 @@ const DIRECT_WRITE_MIN: usize = 16 * 1024;
 
 /// The largest header map kept between requests (in fields).
 const SPARE_HEADERS_MAX: usize = 64;
+
+/// Which of the fields the server decides on a response carries from its handler.
+#[derive(Clone, Copy, Default)]
+struct SetFields {
+    transfer_encoding: bool,
+    content_length: bool,
+    connection: bool,
+    date: bool,
+}
+
+impl SetFields {
+    /// One pass over the names of `headers` (a standard name compares as a small
+    /// integer).
+    fn of(headers: &HeaderMap) -> SetFields {
+        let mut set = SetFields::default();
+        for name in headers.keys() {
+            if *name == TRANSFER_ENCODING {
+                set.transfer_encoding = true;
+            } else if *name == CONTENT_LENGTH {
+                set.content_length = true;
+            } else if *name == CONNECTION {
+                set.connection = true;
+            } else if *name == DATE {
+                set.date = true;
+            }
+        }
+        set
+    }
+
+    /// Removes the handler's framing fields: the body goes out to the close.
+    fn remove_framing(&self, headers: &mut HeaderMap) {
+        if self.transfer_encoding {
+            headers.remove(TRANSFER_ENCODING);
+        }
+        if self.content_length {
+            headers.remove(CONTENT_LENGTH);
+        }
+    }
+}
 
 /// How the server frames a response body in its head.
 #[derive(Clone, Copy)]
