@@ -51,7 +51,7 @@ use crate::error::{Error, ErrorKind, Limit, Malformed, Result};
 use crate::h1::{self, BodyLength, Decoded, Encoder, ParsedRequest};
 use crate::runtime::{BoxTransport, Runtime, Timer};
 use crate::server::config::ServerConfig;
-use crate::server::date::{DateCache, WallClock};
+use crate::server::date::{DateCache, WallClock, DATE_LINE};
 use crate::server::handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
 use crate::server::min_rate::Budget;
 use crate::server::respond::TEXT_PLAIN_UTF8;
@@ -460,36 +460,6 @@ impl<H: Handler> Conn<H> {
         let (mut parts, body) = response.into_parts();
         let status = parts.status;
         let mut keep = keep_alive && !self.stopping();
-        {
-            let mut s = lock(&self.shared);
-            if s.body_failed.is_some() {
-                keep = false;
-            }
-            // `100 Continue` can only precede the final head (RFC 9110 §15.2). A
-            // streamed success may be made of the request body (an echo, a proxy): ask
-            // for the body now, or the peer waits for the 100 while we wait for it.
-            if s.continue_pending
-                && s.decoder.is_some()
-                && status.is_success()
-                && !is_head
-                && body.is_stream()
-            {
-                s.queue_continue();
-            }
-            if let Some(decoder) = &s.decoder {
-                // The peer was never asked for the body: it may not send it.
-                if s.continue_pending {
-                    keep = false;
-                }
-                // More unread body than may be drained: close rather than read it.
-                if let Some(rest) = decoder.remaining() {
-                    let buffered = s.rbuf.len() as u64;
-                    if rest.saturating_sub(buffered) > self.config.max_drain {
-                        keep = false;
-                    }
-                }
-            }
-        }
         let headers = &mut parts.headers;
         // The fields the server decides on, as the handler set them: one pass over the
         // names, then lookups and edits only for those present (usually none).
@@ -550,94 +520,103 @@ impl<H: Handler> Conn<H> {
                 }
             }
         }
-        let mut connection = connection_value(keep, version);
-        if let Some(value) = connection {
-            // The handler's field is replaced in place.
-            if set.connection {
-                headers.insert(CONNECTION, HeaderValue::from_static(value));
-                connection = None;
+        // A body in memory (the common small answer) goes out with its head, under the
+        // same lock; any other is polled by `send_body`.
+        let whole = match (&encoder, body.as_slice()) {
+            (Some(Encoder::Fixed { remaining }), Some(b))
+                if !is_head && b.len() as u64 == *remaining && b.len() < DIRECT_WRITE_MIN =>
+            {
+                Some(b)
             }
-        }
-        let date = self.config.date_header && !set.date;
-        if !self.write_framed_head(status, headers, framing, connection, date) {
+            _ => None,
+        };
+        let mut written_whole = None;
+        let written = {
+            let mut guard = lock(&self.shared);
+            let s = &mut *guard;
+            if s.body_failed.is_some() {
+                keep = false;
+            }
+            // `100 Continue` can only precede the final head (RFC 9110 §15.2). A
+            // streamed success may be made of the request body (an echo, a proxy): ask
+            // for the body now, or the peer waits for the 100 while we wait for it.
+            if s.continue_pending
+                && s.decoder.is_some()
+                && status.is_success()
+                && !is_head
+                && body.is_stream()
+            {
+                s.queue_continue();
+            }
+            if let Some(decoder) = &s.decoder {
+                // The peer was never asked for the body: it may not send it.
+                if s.continue_pending {
+                    keep = false;
+                }
+                // More unread body than may be drained: close rather than read it.
+                if let Some(rest) = decoder.remaining() {
+                    let buffered = s.rbuf.len() as u64;
+                    if rest.saturating_sub(buffered) > self.config.max_drain {
+                        keep = false;
+                    }
+                }
+            }
+            let mut connection = connection_value(keep, version);
+            if let Some(value) = connection {
+                // The handler's field is replaced in place.
+                if set.connection {
+                    headers.insert(CONNECTION, HeaderValue::from_static(value));
+                    connection = None;
+                }
+            }
+            let date =
+                (self.config.date_header && !set.date).then(|| self.date.line(self.rt.now()));
+            let written =
+                write_framed_head(&mut s.wbuf, status, headers, framing, connection, date);
+            // The final head is queued: a `100 Continue` after it would land inside
+            // this response. A body read from now on waits for the peer without asking.
+            s.continue_pending = false;
+            if let (Ok(()), Some(b)) = (&written, whole) {
+                s.wbuf.extend_from_slice(b);
+                written_whole = Some(end_body(s, keep));
+            }
+            written
+        };
+        if let Err(e) = written {
+            log::error!("{:?}: handler's response cannot be sent: {e}", self.info);
+            self.write_500();
             keep = false;
             encoder = None;
         }
         self.recycle(&mut parts.headers);
         drop(parts);
         self.buffered += 1;
-        let sent = match encoder {
-            Some(encoder) if !is_head => self.send_body(body, encoder).await,
-            _ => Ok(()),
-        };
-        match sent {
-            Ok(()) => {}
-            Err(SendError::Io) => return Step::Broken,
-            Err(SendError::Body(e)) => {
-                log::error!(
-                    "{:?}: response body failed after its head was sent: {e}",
-                    self.info
-                );
-                return Step::Close { linger: true };
+        let step = match written_whole {
+            Some(Some(step)) => step,
+            Some(None) => self.drain_body().await,
+            None => {
+                let sent = match encoder {
+                    Some(encoder) if !is_head => self.send_body(body, encoder).await,
+                    _ => Ok(()),
+                };
+                match sent {
+                    Ok(()) => {}
+                    Err(SendError::Io) => return Step::Broken,
+                    Err(SendError::Body(e)) => {
+                        log::error!(
+                            "{:?}: response body failed after its head was sent: {e}",
+                            self.info
+                        );
+                        return Step::Close { linger: true };
+                    }
+                }
+                self.finish_body(keep).await
             }
-        }
-        match self.finish_body(keep).await {
+        };
+        match step {
             Step::Continue if keep => Step::Continue,
             Step::Continue => Step::Close { linger: true },
             other => other,
-        }
-    }
-
-    /// Writes a response head with the fields the server adds itself (framing,
-    /// `Connection`, and `Date` when `date`) straight into the write buffer; on a head
-    /// that cannot be sent, writes a 500 instead and returns false. Either way, the
-    /// final head is queued: a `100 Continue` after it would land inside this response,
-    /// so a body read from now on waits for the peer without asking.
-    fn write_framed_head(
-        &mut self,
-        status: StatusCode,
-        headers: &HeaderMap,
-        framing: Framing,
-        connection: Option<&'static str>,
-        date: bool,
-    ) -> bool {
-        let written = {
-            let mut guard = lock(&self.shared);
-            let s = &mut *guard;
-            s.continue_pending = false;
-            let dst = &mut s.wbuf;
-            let written = h1::write::write_response_start(status, Version::HTTP_11, headers, dst);
-            if written.is_ok() {
-                // The server's own fields: made here, nothing to check.
-                match framing {
-                    Framing::Length(len) => {
-                        let mut digits = [0u8; 20];
-                        dst.extend_from_slice(b"content-length: ");
-                        dst.extend_from_slice(decimal(len, &mut digits));
-                        dst.extend_from_slice(b"\r\n");
-                    }
-                    Framing::Chunked => dst.extend_from_slice(b"transfer-encoding: chunked\r\n"),
-                    Framing::None => {}
-                }
-                if let Some(c) = connection {
-                    dst.extend_from_slice(b"connection: ");
-                    dst.extend_from_slice(c.as_bytes());
-                    dst.extend_from_slice(b"\r\n");
-                }
-                if date {
-                    dst.extend_from_slice(self.date.line(self.rt.now()));
-                }
-                dst.extend_from_slice(b"\r\n");
-            }
-            written
-        };
-        match written {
-            Ok(()) => true,
-            Err(e) => {
-                log::error!("{:?}: handler's response cannot be sent: {e}", self.info);
-                self.write_500();
-                false
-            }
         }
     }
 
@@ -782,19 +761,16 @@ impl<H: Handler> Conn<H> {
     /// Ends the current request body: the handler's copy stops working, and what it
     /// left unread is drained when the connection is kept (bounded in bytes and time).
     async fn finish_body(&mut self, keep: bool) -> Step {
-        {
-            let mut s = lock(&self.shared);
-            s.generation += 1;
-            s.continue_pending = false;
-            // A wait the handler began and gave up is not the peer's doing.
-            s.body_budget.forget_wait();
-            if s.decoder.is_none() {
-                return Step::Continue;
-            }
-            if !keep {
-                return Step::Close { linger: true };
-            }
+        let ended = end_body(&mut lock(&self.shared), keep);
+        match ended {
+            Some(step) => step,
+            None => self.drain_body().await,
         }
+    }
+
+    /// Reads and discards what the handler left of the request body, once
+    /// [`end_body`] found some (bounded in bytes and time).
+    async fn drain_body(&mut self) -> Step {
         let mut drained: u64 = 0;
         loop {
             {
@@ -959,6 +935,58 @@ impl<H: Handler> Conn<H> {
         }
         lock(&self.shared).rbuf.clear();
     }
+}
+
+/// Ends the current request body: the handler's copy stops working. The step when
+/// that is all (no body left, or the connection closes), `None` when what is left of
+/// it is to be drained (see [`Conn::drain_body`]).
+fn end_body(s: &mut Shared, keep: bool) -> Option<Step> {
+    s.generation += 1;
+    s.continue_pending = false;
+    // A wait the handler began and gave up is not the peer's doing.
+    s.body_budget.forget_wait();
+    if s.decoder.is_none() {
+        return Some(Step::Continue);
+    }
+    if !keep {
+        return Some(Step::Close { linger: true });
+    }
+    None
+}
+
+/// Writes a response head with the fields the server adds itself (framing,
+/// `Connection`, the `Date` line when given) after the handler's; nothing when the
+/// handler's fields cannot be sent.
+fn write_framed_head(
+    dst: &mut Vec<u8>,
+    status: StatusCode,
+    headers: &HeaderMap,
+    framing: Framing,
+    connection: Option<&'static str>,
+    date: Option<&[u8; DATE_LINE]>,
+) -> Result<()> {
+    h1::write::write_response_start(status, Version::HTTP_11, headers, dst)?;
+    // The server's own fields: made here, nothing to check.
+    match framing {
+        Framing::Length(len) => {
+            let mut digits = [0u8; 20];
+            dst.extend_from_slice(b"content-length: ");
+            dst.extend_from_slice(decimal(len, &mut digits));
+            dst.extend_from_slice(b"\r\n");
+        }
+        Framing::Chunked => dst.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        Framing::None => {}
+    }
+    if let Some(c) = connection {
+        dst.extend_from_slice(b"connection: ");
+        dst.extend_from_slice(c.as_bytes());
+        dst.extend_from_slice(b"\r\n");
+    }
+    if let Some(line) = date {
+        dst.extend_from_slice(line);
+    }
+    dst.extend_from_slice(b"\r\n");
+    Ok(())
 }
 
 /// Why a response body could not be sent.
