@@ -18,6 +18,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use http::header::{
     HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
 };
+use http::uri::PathAndQuery;
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 
 use super::limits::Limits;
@@ -83,7 +84,7 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest
         return Ok(None);
     };
     let head = &buf[skip..skip + scan.head_len];
-    build_request(head, None, &scan, skip, limits, HeaderMap::new())
+    build_request(head, None, &scan, skip, limits, None)
 }
 
 /// Like [`parse_request`], but on a complete head also takes it off the front of `buf`,
@@ -116,15 +117,7 @@ pub fn take_request(
     };
     buf.advance(skip);
     let head = buf.split_to(scan.head_len).freeze();
-    fields.clear();
-    build_request(
-        &head,
-        Some(&head),
-        &scan,
-        skip,
-        limits,
-        std::mem::take(fields),
-    )
+    build_request(&head, Some(&head), &scan, skip, limits, Some(fields))
 }
 
 /// Skips the empty lines before a request line and finds the end of the head.
@@ -138,14 +131,15 @@ fn scan_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Scan)>> {
 
 /// Builds a request from its complete head `buf` (`scan` found its end). With `shared`
 /// (the same bytes, shared), the target and field values are slices of it; otherwise
-/// copies. The fields go into `fields`, which must be empty.
+/// copies. With `spare`, the fields go into that map, cleared first, and the request's
+/// own empty map is left in its place.
 fn build_request(
     buf: &[u8],
     shared: Option<&Bytes>,
     scan: &Scan,
     skip: usize,
     limits: &Limits,
-    fields: HeaderMap,
+    spare: Option<&mut HeaderMap>,
 ) -> Result<Option<ParsedRequest>> {
     // Left uninitialized (httparse fills what it parses): initializing 100 entries
     // cost more than parsing a small head.
@@ -187,16 +181,24 @@ fn build_request(
     let target = req.path.unwrap_or_default();
     let (uri, raw_target) = parse_target(&method, target, &to_bytes)?;
 
-    let (fields, seen) = build_headers(req.headers, fields, &to_bytes)?;
+    // The fields are built in place in the request's map (after a swap with the spare
+    // one, if any): no second map to make and drop.
+    let mut head = Request::new(());
+    if let Some(spare) = spare {
+        spare.clear();
+        std::mem::swap(head.headers_mut(), spare);
+    }
+    let seen = build_headers(req.headers, head.headers_mut(), &to_bytes)?;
+    let fields = head.headers();
     let framing = if seen.transfer_encoding || seen.content_length {
-        request_framing(&fields, version)?
+        request_framing(fields, version)?
     } else {
         BodyLength::Fixed(0)
     };
-    check_host(&fields, version)?;
+    check_host(&seen, version)?;
 
     let keep_alive = if seen.connection {
-        keep_alive(version, &fields)
+        keep_alive(version, fields)
     } else {
         version == Version::HTTP_11
     };
@@ -207,11 +209,9 @@ fn build_request(
             .iter()
             .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
 
-    let mut head = Request::new(());
     *head.method_mut() = method;
     *head.uri_mut() = uri;
     *head.version_mut() = version;
-    *head.headers_mut() = fields;
     if let Some(raw) = raw_target {
         head.extensions_mut().insert(raw);
     }
@@ -320,7 +320,8 @@ fn build_response(
         return Err(Error::malformed(Malformed::Status));
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
-    let (fields, _) = build_headers(res.headers, HeaderMap::new(), &to_bytes)?;
+    let mut fields = HeaderMap::new();
+    build_headers(res.headers, &mut fields, &to_bytes)?;
     check_response_framing(&fields)?;
     let keep_alive = keep_alive(version, &fields);
 
@@ -682,44 +683,104 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// Builds the `http` crate's field map, validating names and values.
-/// Which of the fields that framing and persistence depend on a head has: when one is
-/// absent, its rule needs no look-up.
+/// Which of the fields that framing, persistence and `Host` depend on a head has: when
+/// one is absent, its rule needs no look-up; `Host` is checked from here.
 #[derive(Default, Clone, Copy)]
-struct Seen {
+struct Seen<'a> {
     transfer_encoding: bool,
     content_length: bool,
     connection: bool,
     expect: bool,
+    /// How many `Host` fields (counting stops at 2), and the value of the first.
+    hosts: u8,
+    host: &'a [u8],
 }
 
-fn build_headers(
-    raw: &[httparse::Header<'_>],
-    mut map: HeaderMap,
+/// A field name that one of the head's rules looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Host,
+    TransferEncoding,
+    ContentLength,
+    Connection,
+    Expect,
+    Other,
+}
+
+/// The name of a field, with which rule it feeds. The names most requests carry are
+/// matched here directly (case-insensitively, as `HeaderName::from_bytes` lowercases
+/// them, so the name is the same); any other goes through `HeaderName::from_bytes`.
+/// Every name of a [`Field`] other than `Other` is among the direct ones.
+fn field_name(name: &[u8]) -> Result<(HeaderName, Field)> {
+    use http::header::{
+        ACCEPT, ACCEPT_ENCODING, ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, USER_AGENT,
+    };
+    let known: &[(&[u8], HeaderName, Field)] = match name.len() {
+        4 => &[(b"host", HOST, Field::Host)],
+        6 => &[
+            (b"accept", ACCEPT, Field::Other),
+            (b"expect", EXPECT, Field::Expect),
+            (b"cookie", COOKIE, Field::Other),
+        ],
+        10 => &[
+            (b"connection", CONNECTION, Field::Connection),
+            (b"user-agent", USER_AGENT, Field::Other),
+        ],
+        12 => &[(b"content-type", CONTENT_TYPE, Field::Other)],
+        14 => &[(b"content-length", CONTENT_LENGTH, Field::ContentLength)],
+        15 => &[
+            (b"accept-encoding", ACCEPT_ENCODING, Field::Other),
+            (b"accept-language", ACCEPT_LANGUAGE, Field::Other),
+        ],
+        17 => &[(
+            b"transfer-encoding",
+            TRANSFER_ENCODING,
+            Field::TransferEncoding,
+        )],
+        _ => &[],
+    };
+    for (lower, header, field) in known {
+        if name.eq_ignore_ascii_case(lower) {
+            return Ok((header.clone(), *field));
+        }
+    }
+    let header =
+        HeaderName::from_bytes(name).map_err(|_| Error::malformed(Malformed::HeaderName))?;
+    Ok((header, Field::Other))
+}
+
+/// Builds the `http` crate's field map into `map` (empty), validating names and values.
+fn build_headers<'a>(
+    raw: &[httparse::Header<'a>],
+    map: &mut HeaderMap,
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
-) -> Result<(HeaderMap, Seen)> {
+) -> Result<Seen<'a>> {
     let count = raw.iter().take_while(|h| !h.name.is_empty()).count();
     // More fields than a header map holds: over any sensible limit.
     map.try_reserve(count)
         .map_err(|_| Error::limit(Limit::HeaderCount))?;
     let mut seen = Seen::default();
     for h in &raw[..count] {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| Error::malformed(Malformed::HeaderName))?;
-        let value = HeaderValue::from_maybe_shared(to_bytes(trim(h.value)))
+        let (name, field) = field_name(h.name.as_bytes())?;
+        let trimmed = trim(h.value);
+        let value = HeaderValue::from_maybe_shared(to_bytes(trimmed))
             .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
-        if name == TRANSFER_ENCODING {
-            seen.transfer_encoding = true;
-        } else if name == CONTENT_LENGTH {
-            seen.content_length = true;
-        } else if name == CONNECTION {
-            seen.connection = true;
-        } else if name == EXPECT {
-            seen.expect = true;
+        match field {
+            Field::Host => {
+                if seen.hosts == 0 {
+                    seen.host = trimmed;
+                }
+                seen.hosts = seen.hosts.saturating_add(1).min(2);
+            }
+            Field::TransferEncoding => seen.transfer_encoding = true,
+            Field::ContentLength => seen.content_length = true,
+            Field::Connection => seen.connection = true,
+            Field::Expect => seen.expect = true,
+            Field::Other => {}
         }
         map.append(name, value);
     }
-    Ok((map, seen))
+    Ok(seen)
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -766,13 +827,14 @@ fn parse_target(
         }
         return Ok((Uri::from_static("*"), None));
     }
-    let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
     if target.starts_with('/') {
-        if uri.scheme().is_some() || uri.authority().is_some() {
-            return Err(bad());
-        }
-        return Ok((uri, None));
+        // origin-form: what `Uri::from_maybe_shared` makes of a target starting with `/`
+        // (a path and query, nothing else), without its dispatch on the target's form.
+        let path =
+            PathAndQuery::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
+        return Ok((Uri::from(path), None));
     }
+    let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
     // absolute-form: a scheme and an authority, without userinfo (RFC 9110 §4.2.4: a
     // recipient SHOULD treat userinfo in an http(s) URI as an error; it hides the host).
     match (uri.scheme(), uri.authority()) {
@@ -784,15 +846,14 @@ fn parse_target(
 }
 
 /// `Host` by RFC 9112 §3.2: HTTP/1.1 needs exactly one; any Host must be valid.
-fn check_host(headers: &HeaderMap, version: Version) -> Result<()> {
-    let mut hosts = headers.get_all(HOST).iter();
-    match (hosts.next(), hosts.next()) {
-        (None, _) if version == Version::HTTP_11 => Err(Error::malformed(Malformed::Host)),
-        (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(Error::malformed(Malformed::Host)),
-        (Some(h), None) => {
+fn check_host(seen: &Seen<'_>, version: Version) -> Result<()> {
+    match seen.hosts {
+        0 if version == Version::HTTP_11 => Err(Error::malformed(Malformed::Host)),
+        0 => Ok(()),
+        2.. => Err(Error::malformed(Malformed::Host)),
+        _ => {
             // Empty is allowed: a client sends it when the target has no authority.
-            let h = h.as_bytes();
+            let h = seen.host;
             if h.is_empty() || valid_host(h) {
                 Ok(())
             } else {
@@ -817,8 +878,8 @@ fn valid_host(h: &[u8]) -> bool {
                 .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
         (ok, &h[close + 1..])
     } else {
-        let end = h.iter().position(|&b| b == b':').unwrap_or(h.len());
-        (valid_reg_name(&h[..end]), &h[end..])
+        let end = reg_name_len(h);
+        (end > 0, &h[end..])
     };
     host_ok
         && match rest {
@@ -828,26 +889,50 @@ fn valid_host(h: &[u8]) -> bool {
         }
 }
 
-/// `reg-name = *( unreserved / pct-encoded / sub-delims )`, non-empty here (an IPv4
-/// address is a reg-name by these characters).
-fn valid_reg_name(name: &[u8]) -> bool {
+/// `unreserved / sub-delims` (RFC 3986 §2.2–2.3), the characters of a reg-name besides
+/// pct-encoded ones.
+const REG_NAME_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
     let mut i = 0;
-    while i < name.len() {
-        match name[i] {
-            b'%' => {
-                let hex = |j: usize| name.get(j).is_some_and(u8::is_ascii_hexdigit);
-                if !(hex(i + 1) && hex(i + 2)) {
-                    return false;
-                }
-                i += 3;
-                continue;
-            }
-            b if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b) => {}
-            _ => return false,
-        }
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            );
         i += 1;
     }
-    !name.is_empty()
+    table
+};
+
+/// The length of the `reg-name = *( unreserved / pct-encoded / sub-delims )` (an IPv4
+/// address is a reg-name by these characters) at the start of `h`, if what follows it is
+/// the end or a `:`; `0` (not a valid non-empty host) otherwise.
+fn reg_name_len(h: &[u8]) -> usize {
+    let hex = |j: usize| h.get(j).is_some_and(u8::is_ascii_hexdigit);
+    let mut i = 0;
+    loop {
+        match h.get(i) {
+            Some(&b) if REG_NAME_CHARS[usize::from(b)] => i += 1,
+            Some(b'%') if hex(i + 1) && hex(i + 2) => i += 3,
+            None | Some(b':') => return i,
+            Some(_) => return 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
