@@ -12,16 +12,16 @@
 //! soon as the bytes so far are wrong or over a limit, so the result does not depend on
 //! how the input was split across reads.
 
-use std::mem::MaybeUninit;
-
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{
     HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
 };
 use http::uri::PathAndQuery;
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
+use httparse::Status;
 
 use super::limits::Limits;
+use super::request_head::{read_field_line, read_request_line};
 use crate::error::{Error, Limit, Malformed, Result};
 
 /// How the body of a message is delimited (RFC 9112 §6.3).
@@ -141,16 +141,6 @@ fn build_request(
     limits: &Limits,
     spare: Option<&mut HeaderMap>,
 ) -> Result<Option<ParsedRequest>> {
-    // Left uninitialized (httparse fills what it parses): initializing 100 entries
-    // cost more than parsing a small head.
-    let mut storage = [MaybeUninit::<httparse::Header<'_>>::uninit(); 100];
-    let mut heap;
-    let headers: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= storage.len() {
-        &mut storage[..limits.max_headers]
-    } else {
-        heap = vec![MaybeUninit::uninit(); limits.max_headers];
-        &mut heap
-    };
     let start_line = &buf[..scan.start_line_len];
     let compat = higher_minor_version(start_line, Side::Request)
         .map(|i| with_minor_one(&buf[..scan.head_len], i));
@@ -161,34 +151,60 @@ fn build_request(
         None => Bytes::copy_from_slice(s),
     };
     let head_bytes = compat.as_deref().unwrap_or(&buf[..scan.head_len]);
-    let mut req = httparse::Request::new(&mut []);
-    let status = req
-        .parse_with_uninit_headers(head_bytes, headers)
-        .map_err(|e| map_httparse(e, Side::Request, start_line))?;
-    if status.is_partial() {
-        // scan_head saw the empty line, so httparse must have too.
-        return Err(Error::malformed(Malformed::StartLine));
-    }
-
-    let method = req.method.unwrap_or_default();
-    let method =
-        Method::from_bytes(method.as_bytes()).map_err(|_| Error::malformed(Malformed::Method))?;
-    let version = match req.version {
-        Some(0) => Version::HTTP_10,
-        Some(1) => Version::HTTP_11,
-        _ => return Err(Error::malformed(Malformed::Version)),
+    let syntax = |e| map_httparse(e, Side::Request, start_line);
+    // scan_head saw the empty line, so a partial answer cannot happen.
+    let partial = || Error::malformed(Malformed::StartLine);
+    let (line, mut at) = match read_request_line(head_bytes).map_err(syntax)? {
+        Status::Complete(read) => read,
+        Status::Partial => return Err(partial()),
     };
-    let target = req.path.unwrap_or_default();
-    let (uri, raw_target) = parse_target(&method, target, &to_bytes)?;
 
     // The fields are built in place in the request's map (after a swap with the spare
-    // one, if any): no second map to make and drop.
+    // one, if any): no second map to make and drop. They are built as their lines are
+    // read, but what building finds wrong is answered in the order it always was: after
+    // any syntax error of the whole head, and after the method and the target.
     let mut head = Request::new(());
     if let Some(spare) = spare {
         spare.clear();
         std::mem::swap(head.headers_mut(), spare);
     }
-    let seen = build_headers(req.headers, head.headers_mut(), &to_bytes)?;
+    let map = head.headers_mut();
+    // More fields than a header map holds: over any sensible limit.
+    let mut pending = map
+        .try_reserve(scan.fields)
+        .err()
+        .map(|_| Error::limit(Limit::HeaderCount));
+    let mut seen = Seen::default();
+    let mut count = 0;
+    loop {
+        match read_field_line(head_bytes, at).map_err(syntax)? {
+            Status::Partial => return Err(partial()),
+            Status::Complete((None, _)) => break,
+            Status::Complete((Some((name, value)), next)) => {
+                if count == limits.max_headers {
+                    return Err(syntax(httparse::Error::TooManyHeaders));
+                }
+                count += 1;
+                if pending.is_none() {
+                    pending = add_field(map, &mut seen, name, value, &to_bytes).err();
+                }
+                at = next;
+            }
+        }
+    }
+
+    let method = match line.method {
+        b"GET" => Method::GET,
+        m => Method::from_bytes(m).map_err(|_| Error::malformed(Malformed::Method))?,
+    };
+    let version = match line.minor {
+        0 => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let (uri, raw_target) = parse_target(&method, line.target, &to_bytes)?;
+    if let Some(e) = pending {
+        return Err(e);
+    }
     let fields = head.headers();
     let framing = if seen.transfer_encoding || seen.content_length {
         request_framing(fields, version)?
@@ -419,6 +435,8 @@ enum Side {
 struct Scan {
     /// Bytes of the head, through the empty line.
     head_len: usize,
+    /// Field lines (obs-fold continuation lines not counted).
+    fields: usize,
     /// Bytes of the start line, without its CRLF.
     start_line_len: usize,
     /// A field line began with whitespace (responses only; requests are refused).
@@ -465,6 +483,7 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
             Some(s) if line_len == 0 => {
                 return Ok(Some(Scan {
                     head_len: cr + 2,
+                    fields,
                     start_line_len: s,
                     obs_fold,
                 }));
@@ -512,6 +531,7 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
                         if line_len == 0 {
                             return Ok(Some(Scan {
                                 head_len: i + 1,
+                                fields,
                                 start_line_len: s,
                                 obs_fold,
                             }));
@@ -761,26 +781,38 @@ fn build_headers<'a>(
         .map_err(|_| Error::limit(Limit::HeaderCount))?;
     let mut seen = Seen::default();
     for h in &raw[..count] {
-        let (name, field) = field_name(h.name.as_bytes())?;
-        let trimmed = trim(h.value);
-        let value = HeaderValue::from_maybe_shared(to_bytes(trimmed))
-            .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
-        match field {
-            Field::Host => {
-                if seen.hosts == 0 {
-                    seen.host = trimmed;
-                }
-                seen.hosts = seen.hosts.saturating_add(1).min(2);
-            }
-            Field::TransferEncoding => seen.transfer_encoding = true,
-            Field::ContentLength => seen.content_length = true,
-            Field::Connection => seen.connection = true,
-            Field::Expect => seen.expect = true,
-            Field::Other => {}
-        }
-        map.append(name, value);
+        add_field(map, &mut seen, h.name.as_bytes(), h.value, to_bytes)?;
     }
     Ok(seen)
+}
+
+/// Validates one field and appends it to `map`, noting in `seen` what it is.
+fn add_field<'a>(
+    map: &mut HeaderMap,
+    seen: &mut Seen<'a>,
+    name: &[u8],
+    value: &'a [u8],
+    to_bytes: &dyn Fn(&[u8]) -> Bytes,
+) -> Result<()> {
+    let (name, field) = field_name(name)?;
+    let trimmed = trim(value);
+    let value = HeaderValue::from_maybe_shared(to_bytes(trimmed))
+        .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
+    match field {
+        Field::Host => {
+            if seen.hosts == 0 {
+                seen.host = trimmed;
+            }
+            seen.hosts = seen.hosts.saturating_add(1).min(2);
+        }
+        Field::TransferEncoding => seen.transfer_encoding = true,
+        Field::ContentLength => seen.content_length = true,
+        Field::Connection => seen.connection = true,
+        Field::Expect => seen.expect = true,
+        Field::Other => {}
+    }
+    map.append(name, value);
+    Ok(())
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -798,18 +830,18 @@ fn trim(mut s: &[u8]) -> &[u8] {
 /// takes origin-form or absolute-form.
 fn parse_target(
     method: &Method,
-    target: &str,
+    target: &[u8],
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
 ) -> Result<(Uri, Option<RawTarget>)> {
     let bad = || Error::malformed(Malformed::Target);
     // Visible ASCII only (RFC 3986 has no raw non-ASCII), and no fragment: neither
     // origin-form nor absolute-form carries one (RFC 9112 §3.2), and `Uri` would drop it
     // silently, letting two hops see two different targets.
-    if target.is_empty() || target.bytes().any(|b| b <= b' ' || b >= 0x7f || b == b'#') {
+    if target.is_empty() || target.iter().any(|&b| b <= b' ' || b >= 0x7f || b == b'#') {
         return Err(bad());
     }
     if *method == Method::CONNECT {
-        let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
+        let uri = Uri::from_maybe_shared(to_bytes(target)).map_err(|_| bad())?;
         let auth = uri.authority().ok_or_else(bad)?;
         if uri.scheme().is_some()
             || uri.path_and_query().is_some_and(|p| !p.as_str().is_empty())
@@ -821,25 +853,28 @@ fn parse_target(
         }
         return Ok((uri, None));
     }
-    if target == "*" {
+    if target == b"*" {
         if *method != Method::OPTIONS {
             return Err(bad());
         }
         return Ok((Uri::from_static("*"), None));
     }
-    if target.starts_with('/') {
+    if target.first() == Some(&b'/') {
         // origin-form: what `Uri::from_maybe_shared` makes of a target starting with `/`
         // (a path and query, nothing else), without its dispatch on the target's form.
-        let path =
-            PathAndQuery::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
+        let path = PathAndQuery::from_maybe_shared(to_bytes(target)).map_err(|_| bad())?;
         return Ok((Uri::from(path), None));
     }
-    let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
+    let uri = Uri::from_maybe_shared(to_bytes(target)).map_err(|_| bad())?;
     // absolute-form: a scheme and an authority, without userinfo (RFC 9110 §4.2.4: a
     // recipient SHOULD treat userinfo in an http(s) URI as an error; it hides the host).
     match (uri.scheme(), uri.authority()) {
         (Some(_), Some(a)) if !a.host().is_empty() && !a.as_str().contains('@') => {
-            Ok((uri, Some(RawTarget(target.to_string()))))
+            // Visible ASCII only (checked above): the conversion is lossless.
+            Ok((
+                uri,
+                Some(RawTarget(String::from_utf8_lossy(target).into_owned())),
+            ))
         }
         _ => Err(bad()),
     }
