@@ -5,8 +5,10 @@
 //! is refused in requests (§5.2), `Content-Length` and `Transfer-Encoding` may not
 //! both be present and `Content-Length` values must agree (§6.1–6.3), a request's final
 //! transfer coding must be `chunked`, and an HTTP/1.1 request needs exactly one valid
-//! `Host` (§3.2). The tokenizing itself is `httparse`'s; this module adds the rules it
-//! leaves to its caller and builds the `http` crate's types.
+//! `Host` (§3.2). The tokenizing is `httparse`'s: for responses by `httparse` itself, for
+//! requests by `request_head.rs`, which reads by its rules (the server's hot path, without
+//! its header array); this module adds the rules they leave to their caller and builds
+//! the `http` crate's types.
 //!
 //! A parse function returns `Ok(None)` while the head is incomplete, and an error as
 //! soon as the bytes so far are wrong or over a limit, so the result does not depend on
