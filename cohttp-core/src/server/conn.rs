@@ -97,6 +97,67 @@ enum Step {
     Broken,
 }
 
+/// What reading ahead and writing found while waiting for a head.
+enum Ahead {
+    /// Bytes came: look again.
+    Again,
+    Broken,
+    /// What is owed must leave first and the peer does not take it at once.
+    Flush,
+    /// All written: wait for the peer's bytes. `polled`: the read was polled in this
+    /// task poll already and pended (its wake-up is registered).
+    Wait {
+        polled: bool,
+    },
+}
+
+/// How a wait is bounded (see [`wait`]).
+struct Wait<'a, D: FnMut() -> Instant> {
+    /// The deadline, computed once the wait did not end at once.
+    deadline: D,
+    /// Stop waiting when the server starts draining, or evicts the connection.
+    watch: Option<&'a Watch>,
+    /// The condition was polled already in this task poll, and pended: the first poll
+    /// starts with the timer.
+    polled: bool,
+}
+
+/// Polls `poll` on the shared state until it is ready, the runtime clock reaches the
+/// wait's deadline, or (with a watch) the connection is told to stop. The clock and the
+/// timer are touched only by a wait that does not end at once.
+async fn wait<T, D: FnMut() -> Instant>(
+    shared: &Mutex<Shared>,
+    timer: &mut Pin<Box<dyn Timer>>,
+    armed: &mut Option<Instant>,
+    when: Wait<'_, D>,
+    mut poll: impl FnMut(&mut Shared, &mut Context<'_>) -> Poll<T>,
+) -> Waited<T> {
+    let Wait {
+        mut deadline,
+        watch,
+        mut polled,
+    } = when;
+    let mut at: Option<Instant> = None;
+    poll_fn(|cx| {
+        if !std::mem::take(&mut polled) {
+            if let Poll::Ready(v) = poll(&mut lock(shared), cx) {
+                return Poll::Ready(Waited::Done(v));
+            }
+        }
+        let at = *at.get_or_insert_with(&mut deadline);
+        if poll_deadline(timer, armed, at, cx).is_ready() {
+            return Poll::Ready(Waited::Timeout);
+        }
+        if let Some(w) = watch {
+            if w.poll_stopping(cx).is_ready() {
+                return Poll::Ready(Waited::Stopped);
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
 /// How a bounded wait ended.
 enum Waited<T> {
     Done(T),
@@ -189,51 +250,59 @@ impl<H: Handler> Conn<H> {
         &mut self,
         deadline: Instant,
         stoppable: bool,
-        mut poll: impl FnMut(&mut Shared, &mut Context<'_>) -> Poll<T>,
+        poll: impl FnMut(&mut Shared, &mut Context<'_>) -> Poll<T>,
     ) -> Waited<T> {
-        let shared = &self.shared;
-        let timer = &mut self.timer;
-        let armed = &mut self.armed;
         let watch = if stoppable { self.watch.as_ref() } else { None };
-        poll_fn(|cx| {
-            if let Poll::Ready(v) = poll(&mut lock(shared), cx) {
-                return Poll::Ready(Waited::Done(v));
-            }
-            // Only a wait that did not end at once needs the timer.
-            if poll_deadline(timer, armed, deadline, cx).is_ready() {
-                return Poll::Ready(Waited::Timeout);
-            }
-            if let Some(w) = watch {
-                if w.poll_stopping(cx).is_ready() {
-                    return Poll::Ready(Waited::Stopped);
-                }
-            }
-            Poll::Pending
-        })
-        .await
+        let when = Wait {
+            deadline: || deadline,
+            watch,
+            polled: false,
+        };
+        wait(&self.shared, &mut self.timer, &mut self.armed, when, poll).await
     }
 
     /// Writes everything buffered; each wait for the peer to take bytes is bounded by
-    /// the write timeout, and all of them by the write minimum rate.
+    /// the write timeout, and all of them by the write minimum rate. The clock is read
+    /// only when the peer does not take the bytes at once.
     async fn flush(&mut self) -> io::Result<()> {
         self.buffered = 0;
         let rate = self.config.write_min_rate;
+        let write_timeout = self.config.write_timeout;
         loop {
-            let before = lock(&self.shared).unwritten();
-            let now = self.rt.now();
-            self.write_budget.begin(now);
-            let mut deadline = now + self.config.write_timeout;
-            if let Some(d) = self.write_budget.deadline(rate) {
-                deadline = deadline.min(d);
-            }
-            match self.wait(deadline, false, |s, cx| s.poll_flush(cx)).await {
+            let mut before = None;
+            let budget = &mut self.write_budget;
+            let rt = &self.rt;
+            let when = Wait {
+                deadline: || {
+                    let now = rt.now();
+                    budget.begin(now);
+                    let deadline = now + write_timeout;
+                    budget.deadline(rate).map_or(deadline, |d| deadline.min(d))
+                },
+                watch: None,
+                polled: false,
+            };
+            let waited = wait(
+                &self.shared,
+                &mut self.timer,
+                &mut self.armed,
+                when,
+                |s, cx| {
+                    before.get_or_insert(s.unwritten());
+                    s.poll_flush(cx)
+                },
+            )
+            .await;
+            match waited {
                 Waited::Done(r) => {
                     self.write_budget.reset();
                     return r;
                 }
                 Waited::Timeout | Waited::Stopped => {
+                    let before = before.unwrap_or(0);
                     let left = lock(&self.shared).unwritten();
-                    self.write_budget.end(self.rt.now());
+                    let now = self.rt.now();
+                    self.write_budget.end(now);
                     self.write_budget.moved(before.saturating_sub(left) as u64);
                     if left == before {
                         return Err(io::Error::new(
@@ -241,7 +310,7 @@ impl<H: Handler> Conn<H> {
                             "peer did not read the response in time",
                         ));
                     }
-                    if self.write_budget.exhausted(rate, self.rt.now()) {
+                    if self.write_budget.exhausted(rate, now) {
                         return Err(io::Error::new(
                             io::ErrorKind::TimedOut,
                             "peer read the response below the minimum rate",
@@ -252,77 +321,116 @@ impl<H: Handler> Conn<H> {
         }
     }
 
+    /// Reads ahead once without waiting (more pipelined requests may be there already,
+    /// and their responses can join this write) unless `full`, then writes what is
+    /// owed: one lock, and the clock is not read unless the peer does not take it.
+    fn read_ahead_and_write(&mut self, cx: &mut Context<'_>, full: bool) -> Ahead {
+        let mut s = lock(&self.shared);
+        let mut polled = false;
+        if !full {
+            match s.poll_fill(cx) {
+                Poll::Ready(Ok(_)) => return Ahead::Again,
+                Poll::Ready(Err(_)) => return Ahead::Broken,
+                Poll::Pending => polled = true,
+            }
+        }
+        match s.poll_flush(cx) {
+            Poll::Ready(Ok(())) => {
+                self.buffered = 0;
+                self.write_budget.reset();
+                Ahead::Wait { polled }
+            }
+            Poll::Ready(Err(_)) => Ahead::Broken,
+            Poll::Pending => Ahead::Flush,
+        }
+    }
+
     /// Waits for the next complete request head (see the module docs, step 1).
     async fn read_head(&mut self, first: bool) -> Head {
         // When the head began: its first byte, or the accept for a first request.
         let mut head_start: Option<Instant> = None;
-        // Enough responses held: they leave now, whatever is still to be read.
-        let full = self.buffered >= self.config.max_buffered_responses
-            || lock(&self.shared).unwritten() >= self.config.max_write_buffer;
-        if full && self.flush().await.is_err() {
-            return Head::Broken;
-        }
         loop {
-            {
+            let (owed, full) = {
                 let mut s = lock(&self.shared);
-                if !s.rbuf.is_empty() {
-                    match h1::take_request(
-                        &mut s.rbuf,
-                        &self.config.limits,
-                        &mut self.spare_headers,
-                    ) {
-                        Ok(Some(p)) => return Head::Request(p),
-                        Ok(None) => {}
-                        Err(e) => return Head::Bad(e),
+                let full = self.buffered >= self.config.max_buffered_responses
+                    || s.unwritten() >= self.config.max_write_buffer;
+                let owed = s.has_unwritten();
+                if full && !owed {
+                    // Everything left already (a large body is written as it goes).
+                    self.buffered = 0;
+                }
+                // Enough responses held: they leave now, whatever is still to be read.
+                if !(full && owed) {
+                    if !s.rbuf.is_empty() {
+                        match h1::take_request(
+                            &mut s.rbuf,
+                            &self.config.limits,
+                            &mut self.spare_headers,
+                        ) {
+                            Ok(Some(p)) => return Head::Request(p),
+                            Ok(None) => {}
+                            Err(e) => return Head::Bad(e),
+                        }
+                        if head_start.is_none() {
+                            head_start = Some(if first { self.started } else { self.rt.now() });
+                        }
                     }
-                    if head_start.is_none() {
-                        head_start = Some(if first { self.started } else { self.rt.now() });
+                    if s.read_eof {
+                        return if s.rbuf.is_empty() {
+                            Head::Idle
+                        } else {
+                            Head::Bad(Error::malformed(Malformed::TruncatedHead))
+                        };
                     }
                 }
-                if s.read_eof {
-                    return if s.rbuf.is_empty() {
-                        Head::Idle
-                    } else {
-                        Head::Bad(Error::malformed(Malformed::TruncatedHead))
-                    };
-                }
-            }
-            let (unwritten, pending) = {
-                let s = lock(&self.shared);
-                (s.unwritten(), s.has_unwritten())
+                (owed, full)
             };
-            if pending {
-                // Read ahead once without waiting: more pipelined requests may be
-                // there already, and their responses can join this write.
-                if self.buffered < self.config.max_buffered_responses
-                    && unwritten < self.config.max_write_buffer
-                {
-                    let polled = poll_fn(|cx| Poll::Ready(lock(&self.shared).poll_fill(cx))).await;
-                    match polled {
-                        Poll::Ready(Ok(_)) => continue,
-                        Poll::Ready(Err(_)) => return Head::Broken,
-                        Poll::Pending => {}
+            let mut polled = false;
+            if owed {
+                match poll_fn(|cx| Poll::Ready(self.read_ahead_and_write(cx, full))).await {
+                    Ahead::Again => continue,
+                    Ahead::Broken => return Head::Broken,
+                    Ahead::Flush => {
+                        if self.flush().await.is_err() {
+                            return Head::Broken;
+                        }
+                        continue;
                     }
+                    Ahead::Wait { polled: p } => polled = p,
                 }
-                if self.flush().await.is_err() {
-                    return Head::Broken;
+                if full {
+                    continue;
                 }
             }
             let idle = head_start.is_none();
             if idle && self.stopping() {
                 return Head::Idle;
             }
-            let deadline = match head_start {
-                Some(t) => t + self.config.header_read_timeout,
-                None if first => self.started + self.config.header_read_timeout,
-                None => self.rt.now() + self.config.keep_alive_timeout,
+            let (start, timeout) = match head_start {
+                Some(t) => (Some(t), self.config.header_read_timeout),
+                None if first => (Some(self.started), self.config.header_read_timeout),
+                None => (None, self.config.keep_alive_timeout),
             };
             // Idle (no byte of a request yet): the accept loop may evict it for room.
-            if let (true, Some(w)) = (idle, &self.watch) {
-                w.set_idle(self.rt.now(), first);
+            let watch = if idle { self.watch.as_ref() } else { None };
+            if let Some(w) = watch {
+                w.set_idle(first);
             }
-            let waited = self.wait(deadline, idle, |s, cx| s.poll_fill(cx)).await;
-            if let (true, Some(w)) = (idle, &self.watch) {
+            let rt = &self.rt;
+            let when = Wait {
+                deadline: || start.unwrap_or_else(|| rt.now()) + timeout,
+                watch,
+                polled,
+            };
+            let waited = wait(
+                &self.shared,
+                &mut self.timer,
+                &mut self.armed,
+                when,
+                |s, cx| s.poll_fill(cx),
+            )
+            .await;
+            if let Some(w) = watch {
                 w.set_busy();
             }
             match waited {
@@ -679,9 +787,8 @@ impl<H: Handler> Conn<H> {
         let write_timeout = self.config.write_timeout;
         let rate = self.config.write_min_rate;
         let clock = self.rt.clock().clone();
-        // Set below as stalls need: whatever it was armed for no longer holds.
-        self.armed = None;
         let timer = &mut self.timer;
+        let armed = &mut self.armed;
         let budget = &mut self.write_budget;
         let mut stalled: Option<usize> = None;
         poll_fn(|cx| loop {
@@ -712,8 +819,10 @@ impl<H: Handler> Conn<H> {
                                     deadline = deadline.min(d);
                                 }
                                 timer.as_mut().reset(deadline);
+                                *armed = Some(deadline);
                             }
                             if timer.as_mut().poll(cx).is_ready() {
+                                *armed = None;
                                 return Poll::Ready(Err(SendError::Io));
                             }
                             return Poll::Pending;

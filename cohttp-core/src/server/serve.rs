@@ -113,7 +113,7 @@ pub async fn serve_listener<H: Handler>(
     let handler = Arc::new(handler);
     let config = Arc::new(config);
     let local = listener.local_addr().ok();
-    let shutdown = Shutdown::new(rt.now());
+    let shutdown = Shutdown::new();
     let clock = WallClock::new(config.date_origin.unwrap_or_else(SystemTime::now), rt.now());
     let mut stop = std::pin::pin!(stop);
     let mut next_id: u64 = 0;

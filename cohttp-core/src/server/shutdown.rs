@@ -11,16 +11,15 @@
 //! new silent ones before kept-alive ones, each the one idle longest (see `serve.rs` for
 //! the policy): a connection marks itself idle
 //! ([`Watch::set_idle`]) while it waits for the first byte of a request, and busy again
-//! after; marking is two atomic stores on the connection's own slot, so the hot path
-//! takes no shared lock. The accept loop scans the slots only while at the limit.
+//! after; marking is an atomic stamp on the connection's own slot (the stamps count
+//! the turns to idle, so no clock is read), and each slot has its own waker: the hot
+//! path takes no shared lock. The accept loop scans the slots only while at the limit.
 //!
-//! This file has no I/O and no clock (instants are given); the deadlines are applied by
-//! `serve.rs`.
+//! This file has no I/O and no clock; the deadlines are applied by `serve.rs`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
 
@@ -50,19 +49,22 @@ struct Inner {
     /// The accept loop waits at the limit: a connection turning idle wakes it.
     full: AtomicBool,
     server: AtomicWaker,
-    /// The origin of idle stamps.
-    origin: Instant,
+    /// Turns to idle so far, all connections together: the source of idle stamps.
+    idle_turns: AtomicU64,
 }
 
 /// What the accept loop may see of one connection.
 #[derive(Default)]
 struct SlotState {
-    /// When the connection began to wait for a request (nanoseconds after the origin,
-    /// plus one; plus [`KEPT`] for a connection that was already answered); 0 while it
-    /// is not idle.
+    /// When the connection began to wait for a request, as the rank of that turn to
+    /// idle among all connections' (from 1; plus [`KEPT`] for a connection that was
+    /// already answered); 0 while it is not idle. Ranks order connections as the time
+    /// they turned idle would, without reading a clock.
     idle_since: AtomicU64,
     /// The connection was told to close to make room.
     evicted: AtomicBool,
+    /// Woken on phase changes and eviction.
+    waker: AtomicWaker,
 }
 
 /// Added to the idle stamps of connections that were already answered: new silent
@@ -71,14 +73,13 @@ const KEPT: u64 = 1 << 62;
 
 #[derive(Default)]
 struct Slots {
-    wakers: Vec<Option<Waker>>,
     states: Vec<Option<Arc<SlotState>>>,
     free: Vec<usize>,
 }
 
 impl Shutdown {
-    /// New state; idle times are measured from `origin` (the runtime's clock now).
-    pub(crate) fn new(origin: Instant) -> Shutdown {
+    /// New state, running, with no connection.
+    pub(crate) fn new() -> Shutdown {
         Shutdown {
             inner: Arc::new(Inner {
                 phase: AtomicU8::new(Phase::Running as u8),
@@ -87,7 +88,7 @@ impl Shutdown {
                 evicted: AtomicUsize::new(0),
                 full: AtomicBool::new(false),
                 server: AtomicWaker::new(),
-                origin,
+                idle_turns: AtomicU64::new(0),
             }),
         }
     }
@@ -111,14 +112,9 @@ impl Shutdown {
     /// Moves to `phase` (never back) and wakes every watcher.
     pub(crate) fn enter(&self, phase: Phase) {
         self.inner.phase.fetch_max(phase as u8, Ordering::AcqRel);
-        let wakers: Vec<Waker> = self
-            .slots()
-            .wakers
-            .iter_mut()
-            .filter_map(Option::take)
-            .collect();
-        for w in wakers {
-            w.wake();
+        let states: Vec<Arc<SlotState>> = self.slots().states.iter().flatten().cloned().collect();
+        for state in states {
+            state.waker.wake();
         }
     }
 
@@ -129,9 +125,8 @@ impl Shutdown {
         let key = match slots.free.pop() {
             Some(k) => k,
             None => {
-                slots.wakers.push(None);
                 slots.states.push(None);
-                slots.wakers.len() - 1
+                slots.states.len() - 1
             }
         };
         if let Some(slot) = slots.states.get_mut(key) {
@@ -217,8 +212,8 @@ impl Shutdown {
         let Some(key) = self.oldest_idle() else {
             return false;
         };
-        let waker = {
-            let mut slots = self.slots();
+        let state = {
+            let slots = self.slots();
             let Some(Some(state)) = slots.states.get(key) else {
                 return false;
             };
@@ -226,11 +221,9 @@ impl Shutdown {
                 return false;
             }
             self.inner.evicted.fetch_add(1, Ordering::AcqRel);
-            slots.wakers.get_mut(key).and_then(Option::take)
+            state.clone()
         };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        state.waker.wake();
         true
     }
 }
@@ -253,14 +246,16 @@ impl Watch {
         self.phase() >= Phase::Draining || self.state.evicted.load(Ordering::Acquire)
     }
 
-    /// The connection waits for the first byte of a request since `now` (of its first
+    /// The connection waits for the first byte of a request from now on (of its first
     /// request when `first`): it may be evicted to make room. Wakes the accept loop if
     /// it waits at the limit.
-    pub(crate) fn set_idle(&self, now: Instant, first: bool) {
-        let nanos = now
-            .saturating_duration_since(self.shutdown.inner.origin)
-            .as_nanos();
-        let stamp = u64::try_from(nanos).unwrap_or(KEPT - 2).min(KEPT - 2) + 1;
+    pub(crate) fn set_idle(&self, first: bool) {
+        let turn = self
+            .shutdown
+            .inner
+            .idle_turns
+            .fetch_add(1, Ordering::Relaxed);
+        let stamp = turn.min(KEPT - 2) + 1;
         let stamp = if first { stamp } else { stamp + KEPT };
         self.state.idle_since.store(stamp, Ordering::SeqCst);
         if self.shutdown.inner.full.load(Ordering::SeqCst) {
@@ -301,13 +296,7 @@ impl Watch {
     }
 
     fn register(&self, cx: &mut Context<'_>) {
-        let mut slots = self.shutdown.slots();
-        if let Some(slot) = slots.wakers.get_mut(self.key) {
-            match slot {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
-            }
-        }
+        self.state.waker.register(cx.waker());
     }
 }
 
@@ -317,11 +306,8 @@ impl Drop for Watch {
             self.shutdown.inner.evicted.fetch_sub(1, Ordering::AcqRel);
         }
         let mut slots = self.shutdown.slots();
-        if let Some(slot) = slots.wakers.get_mut(self.key) {
-            *slot = None;
-            if let Some(state) = slots.states.get_mut(self.key) {
-                *state = None;
-            }
+        if let Some(state) = slots.states.get_mut(self.key) {
+            *state = None;
             slots.free.push(self.key);
         }
     }
