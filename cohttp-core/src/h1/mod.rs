@@ -28,6 +28,7 @@ pub mod encode;
 pub mod io;
 pub mod limits;
 pub mod parse;
+mod request_head;
 pub mod write;
 
 pub use decode::{Decoded, Decoder};

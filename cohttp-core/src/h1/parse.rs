@@ -5,22 +5,25 @@
 //! is refused in requests (§5.2), `Content-Length` and `Transfer-Encoding` may not
 //! both be present and `Content-Length` values must agree (§6.1–6.3), a request's final
 //! transfer coding must be `chunked`, and an HTTP/1.1 request needs exactly one valid
-//! `Host` (§3.2). The tokenizing itself is `httparse`'s; this module adds the rules it
-//! leaves to its caller and builds the `http` crate's types.
+//! `Host` (§3.2). The tokenizing is `httparse`'s: for responses by `httparse` itself, for
+//! requests by `request_head.rs`, which reads by its rules (the server's hot path, without
+//! its header array); this module adds the rules they leave to their caller and builds
+//! the `http` crate's types.
 //!
 //! A parse function returns `Ok(None)` while the head is incomplete, and an error as
 //! soon as the bytes so far are wrong or over a limit, so the result does not depend on
 //! how the input was split across reads.
 
-use std::mem::MaybeUninit;
-
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{
     HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
 };
+use http::uri::PathAndQuery;
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
+use httparse::Status;
 
 use super::limits::Limits;
+use super::request_head::{read_field_line, read_request_line};
 use crate::error::{Error, Limit, Malformed, Result};
 
 /// How the body of a message is delimited (RFC 9112 §6.3).
@@ -83,7 +86,7 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest
         return Ok(None);
     };
     let head = &buf[skip..skip + scan.head_len];
-    build_request(head, None, &scan, skip, limits, HeaderMap::new())
+    build_request(head, None, &scan, skip, limits, None)
 }
 
 /// Like [`parse_request`], but on a complete head also takes it off the front of `buf`,
@@ -116,15 +119,7 @@ pub fn take_request(
     };
     buf.advance(skip);
     let head = buf.split_to(scan.head_len).freeze();
-    fields.clear();
-    build_request(
-        &head,
-        Some(&head),
-        &scan,
-        skip,
-        limits,
-        std::mem::take(fields),
-    )
+    build_request(&head, Some(&head), &scan, skip, limits, Some(fields))
 }
 
 /// Skips the empty lines before a request line and finds the end of the head.
@@ -138,25 +133,16 @@ fn scan_request(buf: &[u8], limits: &Limits) -> Result<Option<(usize, Scan)>> {
 
 /// Builds a request from its complete head `buf` (`scan` found its end). With `shared`
 /// (the same bytes, shared), the target and field values are slices of it; otherwise
-/// copies. The fields go into `fields`, which must be empty.
+/// copies. With `spare`, the fields go into that map, cleared first, and the request's
+/// own empty map is left in its place.
 fn build_request(
     buf: &[u8],
     shared: Option<&Bytes>,
     scan: &Scan,
     skip: usize,
     limits: &Limits,
-    fields: HeaderMap,
+    spare: Option<&mut HeaderMap>,
 ) -> Result<Option<ParsedRequest>> {
-    // Left uninitialized (httparse fills what it parses): initializing 100 entries
-    // cost more than parsing a small head.
-    let mut storage = [MaybeUninit::<httparse::Header<'_>>::uninit(); 100];
-    let mut heap;
-    let headers: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= storage.len() {
-        &mut storage[..limits.max_headers]
-    } else {
-        heap = vec![MaybeUninit::uninit(); limits.max_headers];
-        &mut heap
-    };
     let start_line = &buf[..scan.start_line_len];
     let compat = higher_minor_version(start_line, Side::Request)
         .map(|i| with_minor_one(&buf[..scan.head_len], i));
@@ -167,36 +153,70 @@ fn build_request(
         None => Bytes::copy_from_slice(s),
     };
     let head_bytes = compat.as_deref().unwrap_or(&buf[..scan.head_len]);
-    let mut req = httparse::Request::new(&mut []);
-    let status = req
-        .parse_with_uninit_headers(head_bytes, headers)
-        .map_err(|e| map_httparse(e, Side::Request, start_line))?;
-    if status.is_partial() {
-        // scan_head saw the empty line, so httparse must have too.
-        return Err(Error::malformed(Malformed::StartLine));
+    let syntax = |e| map_httparse(e, Side::Request, start_line);
+    // scan_head saw the empty line, so a partial answer cannot happen.
+    let partial = || Error::malformed(Malformed::StartLine);
+    let (line, mut at) = match read_request_line(head_bytes).map_err(syntax)? {
+        Status::Complete(read) => read,
+        Status::Partial => return Err(partial()),
+    };
+
+    // The fields are built in place in the request's map (after a swap with the spare
+    // one, if any): no second map to make and drop. They are built as their lines are
+    // read, but what building finds wrong is answered in the order it always was: after
+    // any syntax error of the whole head, and after the method and the target.
+    let mut head = Request::new(());
+    if let Some(spare) = spare {
+        spare.clear();
+        std::mem::swap(head.headers_mut(), spare);
+    }
+    let map = head.headers_mut();
+    // More fields than a header map holds: over any sensible limit.
+    let mut pending = map
+        .try_reserve(scan.fields)
+        .err()
+        .map(|_| Error::limit(Limit::HeaderCount));
+    let mut seen = Seen::default();
+    let mut count = 0;
+    loop {
+        match read_field_line(head_bytes, at).map_err(syntax)? {
+            Status::Partial => return Err(partial()),
+            Status::Complete((None, _)) => break,
+            Status::Complete((Some((name, value)), next)) => {
+                if count == limits.max_headers {
+                    return Err(syntax(httparse::Error::TooManyHeaders));
+                }
+                count += 1;
+                if pending.is_none() {
+                    pending = add_field(map, &mut seen, name, value, &to_bytes).err();
+                }
+                at = next;
+            }
+        }
     }
 
-    let method = req.method.unwrap_or_default();
-    let method =
-        Method::from_bytes(method.as_bytes()).map_err(|_| Error::malformed(Malformed::Method))?;
-    let version = match req.version {
-        Some(0) => Version::HTTP_10,
-        Some(1) => Version::HTTP_11,
-        _ => return Err(Error::malformed(Malformed::Version)),
+    let method = match line.method {
+        b"GET" => Method::GET,
+        m => Method::from_bytes(m).map_err(|_| Error::malformed(Malformed::Method))?,
     };
-    let target = req.path.unwrap_or_default();
-    let (uri, raw_target) = parse_target(&method, target, &to_bytes)?;
-
-    let (fields, seen) = build_headers(req.headers, fields, &to_bytes)?;
+    let version = match line.minor {
+        0 => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let (uri, raw_target) = parse_target(&method, line.target, &to_bytes)?;
+    if let Some(e) = pending {
+        return Err(e);
+    }
+    let fields = head.headers();
     let framing = if seen.transfer_encoding || seen.content_length {
-        request_framing(&fields, version)?
+        request_framing(fields, version)?
     } else {
         BodyLength::Fixed(0)
     };
-    check_host(&fields, version)?;
+    check_host(&seen, version)?;
 
     let keep_alive = if seen.connection {
-        keep_alive(version, &fields)
+        keep_alive(version, fields)
     } else {
         version == Version::HTTP_11
     };
@@ -207,11 +227,9 @@ fn build_request(
             .iter()
             .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
 
-    let mut head = Request::new(());
     *head.method_mut() = method;
     *head.uri_mut() = uri;
     *head.version_mut() = version;
-    *head.headers_mut() = fields;
     if let Some(raw) = raw_target {
         head.extensions_mut().insert(raw);
     }
@@ -320,7 +338,8 @@ fn build_response(
         return Err(Error::malformed(Malformed::Status));
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
-    let (fields, _) = build_headers(res.headers, HeaderMap::new(), &to_bytes)?;
+    let mut fields = HeaderMap::new();
+    build_headers(res.headers, &mut fields, &to_bytes)?;
     check_response_framing(&fields)?;
     let keep_alive = keep_alive(version, &fields);
 
@@ -418,6 +437,8 @@ enum Side {
 struct Scan {
     /// Bytes of the head, through the empty line.
     head_len: usize,
+    /// Field lines (obs-fold continuation lines not counted).
+    fields: usize,
     /// Bytes of the start line, without its CRLF.
     start_line_len: usize,
     /// A field line began with whitespace (responses only; requests are refused).
@@ -464,6 +485,7 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
             Some(s) if line_len == 0 => {
                 return Ok(Some(Scan {
                     head_len: cr + 2,
+                    fields,
                     start_line_len: s,
                     obs_fold,
                 }));
@@ -511,6 +533,7 @@ fn scan_head(buf: &[u8], limits: &Limits, start_limit: Limit, side: Side) -> Res
                         if line_len == 0 {
                             return Ok(Some(Scan {
                                 head_len: i + 1,
+                                fields,
                                 start_line_len: s,
                                 obs_fold,
                             }));
@@ -682,44 +705,116 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// Builds the `http` crate's field map, validating names and values.
-/// Which of the fields that framing and persistence depend on a head has: when one is
-/// absent, its rule needs no look-up.
+/// Which of the fields that framing, persistence and `Host` depend on a head has: when
+/// one is absent, its rule needs no look-up; `Host` is checked from here.
 #[derive(Default, Clone, Copy)]
-struct Seen {
+struct Seen<'a> {
     transfer_encoding: bool,
     content_length: bool,
     connection: bool,
     expect: bool,
+    /// How many `Host` fields (counting stops at 2), and the value of the first.
+    hosts: u8,
+    host: &'a [u8],
 }
 
-fn build_headers(
-    raw: &[httparse::Header<'_>],
-    mut map: HeaderMap,
+/// A field name that one of the head's rules looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Host,
+    TransferEncoding,
+    ContentLength,
+    Connection,
+    Expect,
+    Other,
+}
+
+/// The name of a field, with which rule it feeds. The names most requests carry are
+/// matched here directly (case-insensitively, as `HeaderName::from_bytes` lowercases
+/// them, so the name is the same); any other goes through `HeaderName::from_bytes`.
+/// Every name of a [`Field`] other than `Other` is among the direct ones.
+fn field_name(name: &[u8]) -> Result<(HeaderName, Field)> {
+    use http::header::{
+        ACCEPT, ACCEPT_ENCODING, ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, USER_AGENT,
+    };
+    let known: &[(&[u8], HeaderName, Field)] = match name.len() {
+        4 => &[(b"host", HOST, Field::Host)],
+        6 => &[
+            (b"accept", ACCEPT, Field::Other),
+            (b"expect", EXPECT, Field::Expect),
+            (b"cookie", COOKIE, Field::Other),
+        ],
+        10 => &[
+            (b"connection", CONNECTION, Field::Connection),
+            (b"user-agent", USER_AGENT, Field::Other),
+        ],
+        12 => &[(b"content-type", CONTENT_TYPE, Field::Other)],
+        14 => &[(b"content-length", CONTENT_LENGTH, Field::ContentLength)],
+        15 => &[
+            (b"accept-encoding", ACCEPT_ENCODING, Field::Other),
+            (b"accept-language", ACCEPT_LANGUAGE, Field::Other),
+        ],
+        17 => &[(
+            b"transfer-encoding",
+            TRANSFER_ENCODING,
+            Field::TransferEncoding,
+        )],
+        _ => &[],
+    };
+    for (lower, header, field) in known {
+        if name.eq_ignore_ascii_case(lower) {
+            return Ok((header.clone(), *field));
+        }
+    }
+    let header =
+        HeaderName::from_bytes(name).map_err(|_| Error::malformed(Malformed::HeaderName))?;
+    Ok((header, Field::Other))
+}
+
+/// Builds the `http` crate's field map into `map` (empty), validating names and values.
+fn build_headers<'a>(
+    raw: &[httparse::Header<'a>],
+    map: &mut HeaderMap,
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
-) -> Result<(HeaderMap, Seen)> {
+) -> Result<Seen<'a>> {
     let count = raw.iter().take_while(|h| !h.name.is_empty()).count();
     // More fields than a header map holds: over any sensible limit.
     map.try_reserve(count)
         .map_err(|_| Error::limit(Limit::HeaderCount))?;
     let mut seen = Seen::default();
     for h in &raw[..count] {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| Error::malformed(Malformed::HeaderName))?;
-        let value = HeaderValue::from_maybe_shared(to_bytes(trim(h.value)))
-            .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
-        if name == TRANSFER_ENCODING {
-            seen.transfer_encoding = true;
-        } else if name == CONTENT_LENGTH {
-            seen.content_length = true;
-        } else if name == CONNECTION {
-            seen.connection = true;
-        } else if name == EXPECT {
-            seen.expect = true;
-        }
-        map.append(name, value);
+        add_field(map, &mut seen, h.name.as_bytes(), h.value, to_bytes)?;
     }
-    Ok((map, seen))
+    Ok(seen)
+}
+
+/// Validates one field and appends it to `map`, noting in `seen` what it is.
+fn add_field<'a>(
+    map: &mut HeaderMap,
+    seen: &mut Seen<'a>,
+    name: &[u8],
+    value: &'a [u8],
+    to_bytes: &dyn Fn(&[u8]) -> Bytes,
+) -> Result<()> {
+    let (name, field) = field_name(name)?;
+    let trimmed = trim(value);
+    let value = HeaderValue::from_maybe_shared(to_bytes(trimmed))
+        .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
+    match field {
+        Field::Host => {
+            if seen.hosts == 0 {
+                seen.host = trimmed;
+            }
+            seen.hosts = seen.hosts.saturating_add(1).min(2);
+        }
+        Field::TransferEncoding => seen.transfer_encoding = true,
+        Field::ContentLength => seen.content_length = true,
+        Field::Connection => seen.connection = true,
+        Field::Expect => seen.expect = true,
+        Field::Other => {}
+    }
+    map.append(name, value);
+    Ok(())
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -737,18 +832,18 @@ fn trim(mut s: &[u8]) -> &[u8] {
 /// takes origin-form or absolute-form.
 fn parse_target(
     method: &Method,
-    target: &str,
+    target: &[u8],
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
 ) -> Result<(Uri, Option<RawTarget>)> {
     let bad = || Error::malformed(Malformed::Target);
     // Visible ASCII only (RFC 3986 has no raw non-ASCII), and no fragment: neither
     // origin-form nor absolute-form carries one (RFC 9112 §3.2), and `Uri` would drop it
     // silently, letting two hops see two different targets.
-    if target.is_empty() || target.bytes().any(|b| b <= b' ' || b >= 0x7f || b == b'#') {
+    if target.is_empty() || target.iter().any(|&b| b <= b' ' || b >= 0x7f || b == b'#') {
         return Err(bad());
     }
     if *method == Method::CONNECT {
-        let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
+        let uri = Uri::from_maybe_shared(to_bytes(target)).map_err(|_| bad())?;
         let auth = uri.authority().ok_or_else(bad)?;
         if uri.scheme().is_some()
             || uri.path_and_query().is_some_and(|p| !p.as_str().is_empty())
@@ -760,39 +855,42 @@ fn parse_target(
         }
         return Ok((uri, None));
     }
-    if target == "*" {
+    if target == b"*" {
         if *method != Method::OPTIONS {
             return Err(bad());
         }
         return Ok((Uri::from_static("*"), None));
     }
-    let uri = Uri::from_maybe_shared(to_bytes(target.as_bytes())).map_err(|_| bad())?;
-    if target.starts_with('/') {
-        if uri.scheme().is_some() || uri.authority().is_some() {
-            return Err(bad());
-        }
-        return Ok((uri, None));
+    if target.first() == Some(&b'/') {
+        // origin-form: what `Uri::from_maybe_shared` makes of a target starting with `/`
+        // (a path and query, nothing else), without its dispatch on the target's form.
+        let path = PathAndQuery::from_maybe_shared(to_bytes(target)).map_err(|_| bad())?;
+        return Ok((Uri::from(path), None));
     }
+    let uri = Uri::from_maybe_shared(to_bytes(target)).map_err(|_| bad())?;
     // absolute-form: a scheme and an authority, without userinfo (RFC 9110 §4.2.4: a
     // recipient SHOULD treat userinfo in an http(s) URI as an error; it hides the host).
     match (uri.scheme(), uri.authority()) {
         (Some(_), Some(a)) if !a.host().is_empty() && !a.as_str().contains('@') => {
-            Ok((uri, Some(RawTarget(target.to_string()))))
+            // Visible ASCII only (checked above): the conversion is lossless.
+            Ok((
+                uri,
+                Some(RawTarget(String::from_utf8_lossy(target).into_owned())),
+            ))
         }
         _ => Err(bad()),
     }
 }
 
 /// `Host` by RFC 9112 §3.2: HTTP/1.1 needs exactly one; any Host must be valid.
-fn check_host(headers: &HeaderMap, version: Version) -> Result<()> {
-    let mut hosts = headers.get_all(HOST).iter();
-    match (hosts.next(), hosts.next()) {
-        (None, _) if version == Version::HTTP_11 => Err(Error::malformed(Malformed::Host)),
-        (None, _) => Ok(()),
-        (Some(_), Some(_)) => Err(Error::malformed(Malformed::Host)),
-        (Some(h), None) => {
+fn check_host(seen: &Seen<'_>, version: Version) -> Result<()> {
+    match seen.hosts {
+        0 if version == Version::HTTP_11 => Err(Error::malformed(Malformed::Host)),
+        0 => Ok(()),
+        2.. => Err(Error::malformed(Malformed::Host)),
+        _ => {
             // Empty is allowed: a client sends it when the target has no authority.
-            let h = h.as_bytes();
+            let h = seen.host;
             if h.is_empty() || valid_host(h) {
                 Ok(())
             } else {
@@ -817,8 +915,8 @@ fn valid_host(h: &[u8]) -> bool {
                 .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
         (ok, &h[close + 1..])
     } else {
-        let end = h.iter().position(|&b| b == b':').unwrap_or(h.len());
-        (valid_reg_name(&h[..end]), &h[end..])
+        let end = reg_name_len(h);
+        (end > 0, &h[end..])
     };
     host_ok
         && match rest {
@@ -828,26 +926,50 @@ fn valid_host(h: &[u8]) -> bool {
         }
 }
 
-/// `reg-name = *( unreserved / pct-encoded / sub-delims )`, non-empty here (an IPv4
-/// address is a reg-name by these characters).
-fn valid_reg_name(name: &[u8]) -> bool {
+/// `unreserved / sub-delims` (RFC 3986 §2.2–2.3), the characters of a reg-name besides
+/// pct-encoded ones.
+const REG_NAME_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
     let mut i = 0;
-    while i < name.len() {
-        match name[i] {
-            b'%' => {
-                let hex = |j: usize| name.get(j).is_some_and(u8::is_ascii_hexdigit);
-                if !(hex(i + 1) && hex(i + 2)) {
-                    return false;
-                }
-                i += 3;
-                continue;
-            }
-            b if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b) => {}
-            _ => return false,
-        }
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            );
         i += 1;
     }
-    !name.is_empty()
+    table
+};
+
+/// The length of the `reg-name = *( unreserved / pct-encoded / sub-delims )` (an IPv4
+/// address is a reg-name by these characters) at the start of `h`, if what follows it is
+/// the end or a `:`; `0` (not a valid non-empty host) otherwise.
+fn reg_name_len(h: &[u8]) -> usize {
+    let hex = |j: usize| h.get(j).is_some_and(u8::is_ascii_hexdigit);
+    let mut i = 0;
+    loop {
+        match h.get(i) {
+            Some(&b) if REG_NAME_CHARS[usize::from(b)] => i += 1,
+            Some(b'%') if hex(i + 1) && hex(i + 2) => i += 3,
+            None | Some(b':') => return i,
+            Some(_) => return 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
