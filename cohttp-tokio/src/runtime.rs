@@ -11,7 +11,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use cohttp_core::runtime::{
@@ -171,9 +171,13 @@ impl Listener for UnixAcceptor {
 struct TokioClock;
 
 pin_project_lite::pin_project! {
+    /// A `tokio::time::Sleep` that is polled again only when that can change something.
     struct TokioTimer {
         #[pin]
         sleep: tokio::time::Sleep,
+        // The waker that the last pending poll left with `sleep`, while no reset came
+        // after it: `sleep` wakes it when it fires.
+        registered: Option<Waker>,
     }
 }
 
@@ -181,13 +185,35 @@ impl Future for TokioTimer {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.project().sleep.poll(cx)
+        let this = self.project();
+        // A wait polled again (each wake-up of its task): the timer already holds this
+        // task's waker and has not fired, so polling it would change nothing.
+        if let Some(w) = this.registered.as_ref() {
+            if w.will_wake(cx.waker()) && !this.sleep.is_elapsed() {
+                return Poll::Pending;
+            }
+        }
+        match this.sleep.poll(cx) {
+            Poll::Ready(()) => {
+                *this.registered = None;
+                Poll::Ready(())
+            }
+            Poll::Pending => {
+                match this.registered {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    other => *other = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
 impl Timer for TokioTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.project().sleep.reset(deadline.into());
+        let this = self.project();
+        *this.registered = None;
+        this.sleep.reset(deadline.into());
     }
 }
 
@@ -199,6 +225,7 @@ impl Sleep for TokioClock {
     fn timer(&self, deadline: Instant) -> Pin<Box<dyn Timer>> {
         Box::pin(TokioTimer {
             sleep: tokio::time::sleep_until(deadline.into()),
+            registered: None,
         })
     }
 }
@@ -213,5 +240,54 @@ impl Spawn for TokioSpawn {
 
     fn spawn_blocking(&self, job: Box<dyn FnOnce() + Send>) {
         drop(self.0.spawn_blocking(job));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Polls `timer` until it fires, waking its own task after each pending poll (as a
+    /// wait woken by other events polls its timer again); the number of polls.
+    async fn poll_until_fired(timer: &mut Pin<Box<dyn Timer>>) -> usize {
+        let mut polls = 0;
+        std::future::poll_fn(|cx| {
+            polls += 1;
+            match timer.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(()),
+                Poll::Pending => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            }
+        })
+        .await;
+        polls
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn timer_polled_on_every_wake_up_fires_at_its_deadline_and_after_resets() {
+        let clock = TokioClock;
+        let start = clock.now();
+        let mut timer = clock.timer(start + Duration::from_millis(5));
+        assert!(poll_until_fired(&mut timer).await > 1);
+        assert!(clock.now() >= start + Duration::from_millis(5));
+
+        // Registered, then moved later: fires at the new deadline, not the old one.
+        let t1 = clock.now();
+        timer.as_mut().reset(t1 + Duration::from_millis(2));
+        let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
+        assert!(timer.as_mut().poll(&mut cx).is_pending());
+        timer.as_mut().reset(t1 + Duration::from_millis(8));
+        poll_until_fired(&mut timer).await;
+        assert!(clock.now() >= t1 + Duration::from_millis(8));
+
+        // Registered by one waker, polled by another: the new one is woken.
+        let t2 = clock.now();
+        timer.as_mut().reset(t2 + Duration::from_millis(3));
+        assert!(timer.as_mut().poll(&mut cx).is_pending());
+        timer.as_mut().await;
+        assert!(clock.now() >= t2 + Duration::from_millis(3));
     }
 }
