@@ -485,7 +485,39 @@ impl<H: Handler> Conn<H> {
                 Body::from_body_stream(Box::pin(stream), known)
             }
         };
-        let reply = match self.call_handler(head, body).await {
+        // The handler's future is polled here rather than in a nested one (which would
+        // be one more state to build and move per request); while it is pending, the
+        // responses already buffered are written.
+        let reply = match self.call_handler(head, body) {
+            Ok(fut) => {
+                let mut fut = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
+                let shared = &self.shared;
+                let mut write_failed = false;
+                let mut pended = false;
+                let outcome = poll_fn(|cx| {
+                    if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                        return Poll::Ready(out);
+                    }
+                    pended = true;
+                    if !write_failed {
+                        let mut s = lock(shared);
+                        if s.has_unwritten() {
+                            if let Poll::Ready(Err(_)) = s.poll_flush(cx) {
+                                write_failed = true;
+                            }
+                        }
+                    }
+                    Poll::Pending
+                })
+                .await;
+                if pended && !lock(&self.shared).has_unwritten() {
+                    self.buffered = 0;
+                }
+                outcome.unwrap_or_else(|panic| Err(panic_error(panic)))
+            }
+            Err(e) => Err(e),
+        };
+        let mut reply = match reply {
             Ok(reply) => reply,
             Err(e) => {
                 let failed = lock(&self.shared).body_failed;
@@ -498,8 +530,8 @@ impl<H: Handler> Conn<H> {
                 Reply::Response(plain_response(status))
             }
         };
-        let reply = match reply {
-            Reply::Response(r) if r.status().is_informational() => {
+        if let Reply::Response(r) = &reply {
+            if r.status().is_informational() {
                 // An interim or switching status needs an expert response; as a final
                 // answer it would leave the peer waiting.
                 log::error!(
@@ -507,62 +539,39 @@ impl<H: Handler> Conn<H> {
                     self.info,
                     r.status()
                 );
-                Reply::Response(plain_response(StatusCode::INTERNAL_SERVER_ERROR))
+                reply = Reply::Response(plain_response(StatusCode::INTERNAL_SERVER_ERROR));
             }
-            reply => reply,
-        };
+        }
         match reply {
-            Reply::Response(response) => self.respond(response, version, &method, keep_alive).await,
+            Reply::Response(response) => {
+                // The head (and a body in memory) is written at once; only what
+                // remains to send or read needs a future.
+                match self.respond(response, version, &method, keep_alive) {
+                    Rest::Done(step) => step,
+                    rest => self.respond_rest(rest).await,
+                }
+            }
             Reply::Expert(expert) => self.expert(expert).await,
         }
     }
 
-    /// Calls the handler, turning a panic into an error, and writes the responses
-    /// already buffered while it is pending.
-    async fn call_handler(&mut self, head: Request<()>, body: Body) -> Result<Reply> {
+    /// Calls the handler, turning a panic into an error.
+    fn call_handler(&self, head: Request<()>, body: Body) -> Result<H::Future> {
         let handler = &self.handler;
         let info = self.info.clone();
-        let called =
-            std::panic::catch_unwind(AssertUnwindSafe(move || handler.call(info, head, body)));
-        let fut = match called {
-            Ok(fut) => fut,
-            Err(panic) => return Err(panic_error(panic)),
-        };
-        let mut fut = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
-        let shared = &self.shared;
-        let mut write_failed = false;
-        let outcome = poll_fn(|cx| {
-            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
-                return Poll::Ready(out);
-            }
-            if !write_failed {
-                let mut s = lock(shared);
-                if s.has_unwritten() {
-                    if let Poll::Ready(Err(_)) = s.poll_flush(cx) {
-                        write_failed = true;
-                    }
-                }
-            }
-            Poll::Pending
-        })
-        .await;
-        if !lock(&self.shared).has_unwritten() {
-            self.buffered = 0;
-        }
-        match outcome {
-            Ok(result) => result,
-            Err(panic) => Err(panic_error(panic)),
-        }
+        std::panic::catch_unwind(AssertUnwindSafe(move || handler.call(info, head, body)))
+            .map_err(panic_error)
     }
 
-    /// Frames and writes a response, then finishes the request body.
-    async fn respond(
+    /// Frames and writes a response head, and the body when it is in memory and small;
+    /// returns what remains to do (see [`Conn::respond_rest`]).
+    fn respond(
         &mut self,
         response: Response<Body>,
         version: Version,
         method: &Method,
         keep_alive: bool,
-    ) -> Step {
+    ) -> Rest {
         let is_head = *method == Method::HEAD;
         let is_connect = *method == Method::CONNECT;
         let (mut parts, body) = response.into_parts();
@@ -699,32 +708,42 @@ impl<H: Handler> Conn<H> {
         self.recycle(&mut parts.headers);
         drop(parts);
         self.buffered += 1;
-        let step = match written_whole {
-            Some(Some(step)) => step,
-            Some(None) => self.drain_body().await,
-            None => {
-                let sent = match encoder {
-                    Some(encoder) if !is_head => self.send_body(body, encoder).await,
-                    _ => Ok(()),
-                };
-                match sent {
-                    Ok(()) => {}
-                    Err(SendError::Io) => return Step::Broken,
-                    Err(SendError::Body(e)) => {
-                        log::error!(
-                            "{:?}: response body failed after its head was sent: {e}",
-                            self.info
-                        );
-                        return Step::Close { linger: true };
+        match written_whole {
+            Some(Some(step)) => Rest::Done(after_body(step, keep)),
+            Some(None) => Rest::Drain { keep },
+            None => Rest::Send {
+                body,
+                encoder: encoder.filter(|_| !is_head),
+                keep,
+            },
+        }
+    }
+
+    /// What [`Conn::respond`] left to do: send the body, then finish the request body.
+    async fn respond_rest(&mut self, rest: Rest) -> Step {
+        match rest {
+            Rest::Done(step) => step,
+            Rest::Drain { keep } => after_body(self.drain_body().await, keep),
+            Rest::Send {
+                body,
+                encoder,
+                keep,
+            } => {
+                if let Some(encoder) = encoder {
+                    match self.send_body(body, encoder).await {
+                        Ok(()) => {}
+                        Err(SendError::Io) => return Step::Broken,
+                        Err(SendError::Body(e)) => {
+                            log::error!(
+                                "{:?}: response body failed after its head was sent: {e}",
+                                self.info
+                            );
+                            return Step::Close { linger: true };
+                        }
                     }
                 }
-                self.finish_body(keep).await
+                after_body(self.finish_body(keep).await, keep)
             }
-        };
-        match step {
-            Step::Continue if keep => Step::Continue,
-            Step::Continue => Step::Close { linger: true },
-            other => other,
         }
     }
 
@@ -1099,6 +1118,31 @@ fn write_framed_head(
 }
 
 /// Why a response body could not be sent.
+/// What remains of a response once its head is written (see [`Conn::respond`]).
+enum Rest {
+    /// Nothing: the next step.
+    Done(Step),
+    /// The body went out with the head; the request body's rest is to be read.
+    Drain { keep: bool },
+    /// The body (none for a HEAD or a head that failed) is to be sent, then the
+    /// request body finished.
+    Send {
+        body: Body,
+        encoder: Option<Encoder>,
+        keep: bool,
+    },
+}
+
+/// The step after a response whose request body ended with `step`: a connection
+/// that may not be kept closes (lingering) even when the exchange went well.
+fn after_body(step: Step, keep: bool) -> Step {
+    match step {
+        Step::Continue if keep => Step::Continue,
+        Step::Continue => Step::Close { linger: true },
+        other => other,
+    }
+}
+
 enum SendError {
     /// The transport failed or stalled past the write timeout.
     Io,
