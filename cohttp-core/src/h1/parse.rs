@@ -23,7 +23,7 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 use httparse::Status;
 
 use super::limits::Limits;
-use super::request_head::{read_field_line, read_request_line};
+use super::request_head::{read_field_line, read_request_line, FieldLine, RequestLine};
 use crate::error::{Error, Limit, Malformed, Result};
 
 /// How the body of a message is delimited (RFC 9112 §6.3).
@@ -114,12 +114,129 @@ pub fn take_request(
     limits: &Limits,
     fields: &mut HeaderMap,
 ) -> Result<Option<ParsedRequest>> {
+    let mut lines = [FieldLine::default(); CLEAN_FIELDS];
+    if let Some(clean) = read_clean_head(buf, limits, &mut lines) {
+        buf.advance(clean.skip);
+        let head = buf.split_to(clean.head_len).freeze();
+        return build_clean_request(&clean, &lines, &head, fields);
+    }
     let Some((skip, scan)) = scan_request(buf, limits)? else {
         return Ok(None);
     };
     buf.advance(skip);
     let head = buf.split_to(scan.head_len).freeze();
     build_request(&head, Some(&head), &scan, skip, limits, Some(fields))
+}
+
+/// How many field lines [`read_clean_head`] keeps track of; a head with more goes the
+/// general way.
+const CLEAN_FIELDS: usize = 16;
+
+/// A complete request head read in one pass, every line of it well-formed, ended by CRLF
+/// and within the limits: where its parts are, in the bytes after `skip` (its field
+/// lines are in an array beside it).
+struct CleanHead {
+    /// Bytes of empty lines before the request line.
+    skip: usize,
+    /// Bytes of the head after `skip`, through the empty line.
+    head_len: usize,
+    line: RequestLine,
+    /// How many field lines the head has.
+    count: usize,
+}
+
+/// The server's one pass over a request head, for the common case.
+///
+/// The general way scans the head for its end (`scan_head`: line ends, NUL, obs-fold,
+/// limits), then reads it (`request_head.rs`). Here the reader runs first, on the
+/// buffer, and the head is taken only if every line it read is what `scan_head`'s fast
+/// path takes without a second look (no CR, LF or NUL inside, ended by CRLF, within
+/// the limits), up to the empty line: the scan would then have found this same end, and
+/// reading the head alone gives what was read here. Anything else (incomplete, refused,
+/// a line end or a limit not met, an `HTTP/1.x` to rewrite, more than [`CLEAN_FIELDS`]
+/// fields) is `None`, and the general way answers, exactly as before. The field lines go
+/// into `fields`, in order.
+fn read_clean_head(
+    buf: &[u8],
+    limits: &Limits,
+    fields: &mut [FieldLine; CLEAN_FIELDS],
+) -> Option<CleanHead> {
+    let skip = leading_empty_lines(buf);
+    if skip > limits.max_head_bytes {
+        return None;
+    }
+    let b = buf.get(skip..)?;
+    // The reader also skips bare LFs before the request line; scan_head refuses them.
+    if matches!(b.first(), None | Some(b'\r' | b'\n')) {
+        return None;
+    }
+    // A line that ends at `end` (after its line end) ended with CRLF, within the limit.
+    let clean_end =
+        |end: usize| end <= limits.max_head_bytes && end >= 2 && b.get(end - 2) == Some(&b'\r');
+    let (line, mut at) = match read_request_line(b) {
+        Ok(Status::Complete(read)) => read,
+        _ => return None,
+    };
+    if !clean_end(at) || line.end > limits.max_start_line {
+        return None;
+    }
+    let mut count = 0;
+    loop {
+        match read_field_line(b, at) {
+            Ok(Status::Complete((None, end))) if clean_end(end) => {
+                return Some(CleanHead {
+                    skip,
+                    head_len: end,
+                    line,
+                    count,
+                });
+            }
+            Ok(Status::Complete((Some(field), next)))
+                if clean_end(next) && count < limits.max_headers =>
+            {
+                *fields.get_mut(count)? = field;
+                count += 1;
+                at = next;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Builds the request [`read_clean_head`] read, from the head's bytes `head`, into the
+/// `spare` map (see [`build_request`]).
+fn build_clean_request(
+    clean: &CleanHead,
+    fields: &[FieldLine],
+    head: &Bytes,
+    spare: &mut HeaderMap,
+) -> Result<Option<ParsedRequest>> {
+    let to_bytes = |s: &[u8]| head.slice_ref(s);
+    let mut request = Request::new(());
+    spare.clear();
+    std::mem::swap(request.headers_mut(), spare);
+    let map = request.headers_mut();
+    // More fields than a header map holds: over any sensible limit.
+    let mut pending = map
+        .try_reserve(clean.count)
+        .err()
+        .map(|_| Error::limit(Limit::HeaderCount));
+    let mut seen = Seen::default();
+    for (name, value) in fields.iter().take(clean.count) {
+        if pending.is_some() {
+            break;
+        }
+        pending = add_field(map, &mut seen, name.of(head), value.of(head), &to_bytes).err();
+    }
+    finish_request(
+        request,
+        &clean.line,
+        head,
+        seen,
+        pending,
+        &to_bytes,
+        clean.skip + clean.head_len,
+    )
 }
 
 /// Skips the empty lines before a request line and finds the end of the head.
@@ -188,14 +305,44 @@ fn build_request(
                 }
                 count += 1;
                 if pending.is_none() {
-                    pending = add_field(map, &mut seen, name, value, &to_bytes).err();
+                    pending = add_field(
+                        map,
+                        &mut seen,
+                        name.of(head_bytes),
+                        value.of(head_bytes),
+                        &to_bytes,
+                    )
+                    .err();
                 }
                 at = next;
             }
         }
     }
 
-    let method = match line.method {
+    finish_request(
+        head,
+        &line,
+        head_bytes,
+        seen,
+        pending,
+        &to_bytes,
+        skip + scan.head_len,
+    )
+}
+
+/// The rest of a request once its head is read and its fields are in `head`'s map (or
+/// `pending` says what building them found wrong): the method, the version, the target,
+/// framing, `Host`, persistence; `head_len` is what the parsed request says it used.
+fn finish_request(
+    mut head: Request<()>,
+    line: &RequestLine,
+    head_bytes: &[u8],
+    seen: Seen<'_>,
+    pending: Option<Error>,
+    to_bytes: &dyn Fn(&[u8]) -> Bytes,
+    head_len: usize,
+) -> Result<Option<ParsedRequest>> {
+    let method = match line.method.of(head_bytes) {
         b"GET" => Method::GET,
         m => Method::from_bytes(m).map_err(|_| Error::malformed(Malformed::Method))?,
     };
@@ -203,7 +350,7 @@ fn build_request(
         0 => Version::HTTP_10,
         _ => Version::HTTP_11,
     };
-    let (uri, raw_target) = parse_target(&method, line.target, &to_bytes)?;
+    let (uri, raw_target) = parse_target(&method, line.target.of(head_bytes), to_bytes)?;
     if let Some(e) = pending {
         return Err(e);
     }
@@ -235,7 +382,7 @@ fn build_request(
     }
     Ok(Some(ParsedRequest {
         head,
-        head_len: skip + scan.head_len,
+        head_len,
         body: framing,
         keep_alive,
         expect_continue,

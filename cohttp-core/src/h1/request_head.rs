@@ -68,27 +68,70 @@ fn span(buf: &[u8], from: usize, set: &ByteSet) -> usize {
         .unwrap_or(buf.len().saturating_sub(from))
 }
 
+/// Every byte of a word set to 1.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+
+/// Whether some byte of the word `w` is below `n` (`n` at most 0x80; exact, whatever
+/// the other bytes).
+fn has_below(w: u64, n: u8) -> bool {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & (ONES << 7) != 0
+}
+
+/// [`span`] for the target and field values, whose sets hold every byte from `low` up
+/// but DEL (and, for values, HTAB, left to the byte loop): eight bytes at a time first.
+fn span_visible(buf: &[u8], from: usize, low: u8, set: &ByteSet) -> usize {
+    let rest = buf.get(from..).unwrap_or_default();
+    let mut n = 0;
+    for chunk in rest.chunks_exact(8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        if has_below(w, low) || has_below(w ^ (ONES * 0x7f), 1) {
+            break;
+        }
+        n += 8;
+    }
+    n + span(rest, n, set)
+}
+
 /// What reading answers: a result, more bytes needed (`Status::Partial`), or the error
 /// `httparse` would give.
 pub(super) type Read<T> = Result<Status<T>, SyntaxError>;
 
+/// Where some bytes are in the buffer read: `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    /// These bytes of `buf` (the buffer read, or a copy of its start).
+    pub(super) fn of(self, buf: &[u8]) -> &[u8] {
+        buf.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
 /// The parts of a request line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct RequestLine<'a> {
-    /// The method's bytes (a token).
-    pub(super) method: &'a [u8],
-    /// The target's bytes: non-empty, visible ASCII or non-ASCII forming valid UTF-8.
-    pub(super) target: &'a [u8],
+pub(super) struct RequestLine {
+    /// The method (a token).
+    pub(super) method: Span,
+    /// The target: non-empty, visible ASCII or non-ASCII forming valid UTF-8.
+    pub(super) target: Span,
     /// The minor version: `0` or `1`.
     pub(super) minor: u8,
+    /// Where the line ends, its line end excluded.
+    pub(super) end: usize,
 }
 
 /// One field line: the name (a token) and the value (no leading or trailing SP/HTAB).
-pub(super) type FieldLine<'a> = (&'a [u8], &'a [u8]);
+pub(super) type FieldLine = (Span, Span);
 
 /// Reads the request line at the start of `buf`, after any empty lines; on success, also
 /// where the field lines start.
-pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine<'_>, usize)> {
+pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine, usize)> {
     let mut i = 0;
     // Empty lines first (CRLF or a bare LF, as httparse allows them here).
     loop {
@@ -113,19 +156,26 @@ pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine<'_>, usize)> {
         None => return Ok(Status::Partial),
         Some(_) => return Err(SyntaxError::Token),
     }
-    let method = &buf[method_start..i - 1];
+    let method = Span {
+        start: method_start,
+        end: i - 1,
+    };
 
     // request-target SP: non-empty, valid UTF-8.
     let target_start = i;
-    let target_len = span(buf, i, &URI);
+    let target_len = span_visible(buf, i, 0x21, &URI);
     i += target_len;
     match buf.get(i) {
         Some(b' ') if target_len > 0 => i += 1,
         None => return Ok(Status::Partial),
         Some(_) => return Err(SyntaxError::Token),
     }
-    let target = &buf[target_start..i - 1];
-    if !target.is_ascii() && std::str::from_utf8(target).is_err() {
+    let target = Span {
+        start: target_start,
+        end: i - 1,
+    };
+    let target_bytes = target.of(buf);
+    if !target_bytes.is_ascii() && std::str::from_utf8(target_bytes).is_err() {
         return Err(SyntaxError::Token);
     }
 
@@ -151,6 +201,7 @@ pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine<'_>, usize)> {
                 method,
                 target,
                 minor,
+                end: i,
             },
             next,
         ))),
@@ -175,7 +226,7 @@ fn read_line_end(buf: &[u8], i: usize, error: SyntaxError) -> Read<usize> {
 
 /// Reads the field line starting at `i`: the field and where the next line starts, or
 /// `None` and where the head ends, at the empty line.
-pub(super) fn read_field_line(buf: &[u8], i: usize) -> Read<(Option<FieldLine<'_>>, usize)> {
+pub(super) fn read_field_line(buf: &[u8], i: usize) -> Read<(Option<FieldLine>, usize)> {
     match buf.get(i) {
         None => return Ok(Status::Partial),
         Some(b'\r' | b'\n') => {
@@ -189,7 +240,10 @@ pub(super) fn read_field_line(buf: &[u8], i: usize) -> Read<(Option<FieldLine<'_
 
     // field-name ":": a token, non-empty, no whitespace before the colon.
     let name_len = span(buf, i, &TCHAR);
-    let name = &buf[i..i + name_len];
+    let name = Span {
+        start: i,
+        end: i + name_len,
+    };
     let mut i = i + name_len;
     match buf.get(i) {
         Some(b':') if name_len > 0 => i += 1,
@@ -202,15 +256,19 @@ pub(super) fn read_field_line(buf: &[u8], i: usize) -> Read<(Option<FieldLine<'_
         i += 1;
     }
     let value_start = i;
-    i += span(buf, i, &VALUE);
+    i += span_visible(buf, i, 0x20, &VALUE);
     let next = match read_line_end(buf, i, SyntaxError::HeaderValue)? {
         Status::Complete(next) => next,
         Status::Partial => return Ok(Status::Partial),
     };
-    let mut value = &buf[value_start..i];
-    while let [rest @ .., b' ' | b'\t'] = value {
-        value = rest;
+    let mut value_end = i;
+    while value_end > value_start && matches!(buf.get(value_end - 1), Some(b' ' | b'\t')) {
+        value_end -= 1;
     }
+    let value = Span {
+        start: value_start,
+        end: value_end,
+    };
     Ok(Status::Complete((Some((name, value)), next)))
 }
 
@@ -267,8 +325,8 @@ mod tests {
                     Status::Partial => return Ok(Status::Partial),
                     Status::Complete((None, end)) => {
                         return Ok(Status::Complete(Answer::Head {
-                            method: line.method.to_vec(),
-                            target: line.target.to_vec(),
+                            method: line.method.of(buf).to_vec(),
+                            target: line.target.of(buf).to_vec(),
                             minor: line.minor,
                             fields,
                             len: end,
@@ -278,7 +336,7 @@ mod tests {
                         if fields.len() == max {
                             return Err(SyntaxError::TooManyHeaders);
                         }
-                        fields.push((name.to_vec(), value.to_vec()));
+                        fields.push((name.of(buf).to_vec(), value.of(buf).to_vec()));
                         i = next;
                     }
                 }
@@ -303,6 +361,38 @@ mod tests {
                     String::from_utf8_lossy(b)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn word_at_a_time_spans_agree_with_the_byte_tables() {
+        for base in [b'a', 0x80, b'~', b'!'] {
+            for at in 0..20 {
+                for byte in 0..=255u8 {
+                    let mut buf = vec![base; 20];
+                    buf[at] = byte;
+                    for from in [0, 1, 7] {
+                        assert_eq!(
+                            span_visible(&buf, from, 0x21, &URI),
+                            span(&buf, from, &URI),
+                            "{buf:?} {from}"
+                        );
+                        assert_eq!(
+                            span_visible(&buf, from, 0x20, &VALUE),
+                            span(&buf, from, &VALUE),
+                            "{buf:?} {from}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn word_at_a_time_spans_agree_on_any_bytes(buf in proptest::collection::vec(any::<u8>(), 0..40), from in 0usize..10) {
+            prop_assert_eq!(span_visible(&buf, from, 0x21, &URI), span(&buf, from, &URI));
+            prop_assert_eq!(span_visible(&buf, from, 0x20, &VALUE), span(&buf, from, &VALUE));
         }
     }
 
