@@ -181,6 +181,16 @@ impl Body {
         }
     }
 
+    /// The whole body when it is in memory in one piece (empty or one buffer): what a
+    /// server can write with the head, without polling the body.
+    pub(crate) fn as_slice(&self) -> Option<&[u8]> {
+        match &self.inner {
+            Inner::Empty => Some(&[]),
+            Inner::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// Whether this body is a stream (which cannot be replayed once read).
     pub fn is_stream(&self) -> bool {
         matches!(self.inner, Inner::Stream { .. })

@@ -31,13 +31,10 @@ fn version_str(v: Version) -> Result<&'static [u8]> {
 }
 
 fn write_fields(headers: &HeaderMap, extra: &[(&str, &[u8])], dst: &mut Vec<u8>) -> Result<()> {
-    let fields = headers
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_bytes()));
-    for (name, value) in fields.chain(extra.iter().copied()) {
+    write_field_lines(headers, dst)?;
+    for &(name, value) in extra {
         if has_forbidden_bytes(value) {
-            return Err(Error::malformed(Malformed::InvalidUserHeader)
-                .with_context(format!("header {name}")));
+            return Err(forbidden(name));
         }
         dst.extend_from_slice(name.as_bytes());
         dst.extend_from_slice(b": ");
@@ -46,6 +43,26 @@ fn write_fields(headers: &HeaderMap, extra: &[(&str, &[u8])], dst: &mut Vec<u8>)
     }
     dst.extend_from_slice(b"\r\n");
     Ok(())
+}
+
+/// Appends one `name: value CRLF` line per field of `headers`, checking each value.
+/// Names need no check: a `HeaderName` holds only token characters.
+fn write_field_lines(headers: &HeaderMap, dst: &mut Vec<u8>) -> Result<()> {
+    for (name, value) in headers {
+        let value = value.as_bytes();
+        if has_forbidden_bytes(value) {
+            return Err(forbidden(name.as_str()));
+        }
+        dst.extend_from_slice(name.as_str().as_bytes());
+        dst.extend_from_slice(b": ");
+        dst.extend_from_slice(value);
+        dst.extend_from_slice(b"\r\n");
+    }
+    Ok(())
+}
+
+fn forbidden(name: &str) -> Error {
+    Error::malformed(Malformed::InvalidUserHeader).with_context(format!("header {name}"))
 }
 
 /// Appends `METHOD SP target SP version CRLF`, the fields and the empty line to `dst`.
@@ -117,17 +134,104 @@ pub fn write_response_head_with(
     extra: &[(&str, &[u8])],
     dst: &mut Vec<u8>,
 ) -> Result<()> {
-    let version = version_str(version)?;
     let start = dst.len();
-    dst.extend_from_slice(version);
-    dst.push(b' ');
-    dst.extend_from_slice(status.as_str().as_bytes());
-    dst.push(b' ');
-    dst.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    dst.extend_from_slice(b"\r\n");
+    write_status_line(status, version, dst)?;
     if let Err(e) = write_fields(headers, extra, dst) {
         dst.truncate(start);
         return Err(e);
     }
     Ok(())
+}
+
+/// Appends the status line and one line per field of `headers`, without the empty
+/// line that ends the head: the server appends the field lines it makes itself (which
+/// need no check), then `CRLF`. Nothing is appended when a field value cannot be sent.
+pub(crate) fn write_response_start(
+    status: StatusCode,
+    version: Version,
+    headers: &HeaderMap,
+    dst: &mut Vec<u8>,
+) -> Result<()> {
+    let start = dst.len();
+    write_status_line(status, version, dst)?;
+    if let Err(e) = write_field_lines(headers, dst) {
+        dst.truncate(start);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Appends `version SP code SP reason CRLF`.
+fn write_status_line(status: StatusCode, version: Version, dst: &mut Vec<u8>) -> Result<()> {
+    if version == Version::HTTP_11 {
+        if let Some(line) = common_status_line(status) {
+            dst.extend_from_slice(line);
+            return Ok(());
+        }
+    }
+    dst.extend_from_slice(version_str(version)?);
+    dst.push(b' ');
+    dst.extend_from_slice(status.as_str().as_bytes());
+    dst.push(b' ');
+    dst.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    dst.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// The whole HTTP/1.1 status line of the statuses servers send most, as
+/// [`write_status_line`] writes it for any status.
+fn common_status_line(status: StatusCode) -> Option<&'static [u8]> {
+    Some(match status.as_u16() {
+        200 => b"HTTP/1.1 200 OK\r\n",
+        201 => b"HTTP/1.1 201 Created\r\n",
+        204 => b"HTTP/1.1 204 No Content\r\n",
+        206 => b"HTTP/1.1 206 Partial Content\r\n",
+        301 => b"HTTP/1.1 301 Moved Permanently\r\n",
+        302 => b"HTTP/1.1 302 Found\r\n",
+        304 => b"HTTP/1.1 304 Not Modified\r\n",
+        400 => b"HTTP/1.1 400 Bad Request\r\n",
+        404 => b"HTTP/1.1 404 Not Found\r\n",
+        500 => b"HTTP/1.1 500 Internal Server Error\r\n",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The precomputed status lines are the bytes the general path writes.
+    #[test]
+    fn common_status_lines_match_the_general_form() {
+        for code in 100..=999u16 {
+            let status = StatusCode::from_u16(code).unwrap();
+            let Some(line) = common_status_line(status) else {
+                continue;
+            };
+            let general = format!(
+                "HTTP/1.1 {} {}\r\n",
+                status.as_str(),
+                status.canonical_reason().unwrap_or("")
+            );
+            assert_eq!(line, general.as_bytes(), "status {code}");
+        }
+    }
+
+    #[test]
+    fn response_start_leaves_the_head_open() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ok", http::HeaderValue::from_static("fine"));
+        h.append("x-ok", http::HeaderValue::from_static("again"));
+        let mut out = b"before".to_vec();
+        write_response_start(StatusCode::IM_A_TEAPOT, Version::HTTP_11, &h, &mut out).unwrap();
+        assert_eq!(
+            out,
+            &b"beforeHTTP/1.1 418 I'm a teapot\r\nx-ok: fine\r\nx-ok: again\r\n"[..]
+        );
+        assert!(write_response_start(StatusCode::OK, Version::HTTP_2, &h, &mut out).is_err());
+        assert_eq!(
+            out.len(),
+            b"beforeHTTP/1.1 418 I'm a teapot\r\nx-ok: fine\r\nx-ok: again\r\n".len()
+        );
+    }
 }

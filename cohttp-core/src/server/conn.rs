@@ -51,7 +51,7 @@ use crate::error::{Error, ErrorKind, Limit, Malformed, Result};
 use crate::h1::{self, BodyLength, Decoded, Encoder, ParsedRequest};
 use crate::runtime::{BoxTransport, Runtime, Timer};
 use crate::server::config::ServerConfig;
-use crate::server::date::{DateCache, WallClock};
+use crate::server::date::{DateCache, WallClock, DATE_LINE};
 use crate::server::handler::{ConnInfo, Expert, Handler, Next, Reply, Upgraded};
 use crate::server::min_rate::Budget;
 use crate::server::respond::TEXT_PLAIN_UTF8;
@@ -575,8 +575,80 @@ impl<H: Handler> Conn<H> {
         let (mut parts, body) = response.into_parts();
         let status = parts.status;
         let mut keep = keep_alive && !self.stopping();
-        {
-            let mut s = lock(&self.shared);
+        let headers = &mut parts.headers;
+        // The fields the server decides on, as the handler set them: one pass over the
+        // names, then lookups and edits only for those present (usually none).
+        let set = SetFields::of(headers);
+        if set.connection && h1::connection_has(headers, "close") {
+            keep = false;
+        }
+        let no_body = status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
+        let mut encoder = None;
+        let mut framing = Framing::None;
+        if no_body {
+            if set.transfer_encoding {
+                headers.remove(TRANSFER_ENCODING);
+            }
+            if set.content_length && status != StatusCode::NOT_MODIFIED {
+                headers.remove(CONTENT_LENGTH);
+            }
+        } else if is_connect && status.is_success() {
+            // A 2xx to CONNECT starts a tunnel (RFC 9110 §9.3.6): no framing fields, the
+            // peer takes what follows the head as tunnel bytes. A plain response carries
+            // no tunnel, so its body goes out raw and the connection then closes.
+            set.remove_framing(headers);
+            keep = false;
+            encoder = Some(Encoder::CloseDelimited);
+        } else {
+            let wants_chunked = set.transfer_encoding;
+            match body.transfer_encoding() {
+                TransferEncoding::Fixed(n) if !wants_chunked => {
+                    // A HEAD answer with an empty body may state the length a GET
+                    // would have.
+                    if set.content_length {
+                        // The handler's field is replaced in place; with none, the
+                        // server writes its own after the handler's.
+                        if !(is_head && n == 0) {
+                            headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+                        }
+                    } else {
+                        framing = Framing::Length(n);
+                    }
+                    encoder = Some(Encoder::for_length(TransferEncoding::Fixed(n)));
+                }
+                _ if version == Version::HTTP_11 => {
+                    if wants_chunked {
+                        headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+                    } else {
+                        framing = Framing::Chunked;
+                    }
+                    if set.content_length {
+                        headers.remove(CONTENT_LENGTH);
+                    }
+                    encoder = Some(Encoder::Chunked);
+                }
+                _ => {
+                    // HTTP/1.0 has no chunked coding: the end of the body is the close.
+                    set.remove_framing(headers);
+                    keep = false;
+                    encoder = Some(Encoder::CloseDelimited);
+                }
+            }
+        }
+        // A body in memory (the common small answer) goes out with its head, under the
+        // same lock; any other is polled by `send_body`.
+        let whole = match (&encoder, body.as_slice()) {
+            (Some(Encoder::Fixed { remaining }), Some(b))
+                if !is_head && b.len() as u64 == *remaining && b.len() < DIRECT_WRITE_MIN =>
+            {
+                Some(b)
+            }
+            _ => None,
+        };
+        let mut written_whole = None;
+        let written = {
+            let mut guard = lock(&self.shared);
+            let s = &mut *guard;
             if s.body_failed.is_some() {
                 keep = false;
             }
@@ -604,163 +676,74 @@ impl<H: Handler> Conn<H> {
                     }
                 }
             }
-        }
-        if h1::connection_has(&parts.headers, "close") {
-            keep = false;
-        }
-        let headers = &mut parts.headers;
-        let no_body = status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
-        let mut encoder = None;
-        let mut framing = Framing::None;
-        if no_body {
-            headers.remove(TRANSFER_ENCODING);
-            if status != StatusCode::NOT_MODIFIED {
-                headers.remove(CONTENT_LENGTH);
-            }
-        } else if is_connect && status.is_success() {
-            // A 2xx to CONNECT starts a tunnel (RFC 9110 §9.3.6): no framing fields, the
-            // peer takes what follows the head as tunnel bytes. A plain response carries
-            // no tunnel, so its body goes out raw and the connection then closes.
-            headers.remove(TRANSFER_ENCODING);
-            headers.remove(CONTENT_LENGTH);
-            keep = false;
-            encoder = Some(Encoder::CloseDelimited);
-        } else {
-            let wants_chunked = headers.contains_key(TRANSFER_ENCODING);
-            match body.transfer_encoding() {
-                TransferEncoding::Fixed(n) if !wants_chunked => {
-                    // A HEAD answer with an empty body may state the length a GET
-                    // would have.
-                    if headers.contains_key(CONTENT_LENGTH) {
-                        // The handler's field is replaced in place; with none, the
-                        // server writes its own after the handler's.
-                        if !(is_head && n == 0) {
-                            headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
-                        }
-                    } else {
-                        framing = Framing::Length(n);
-                    }
-                    encoder = Some(Encoder::for_length(TransferEncoding::Fixed(n)));
-                }
-                _ if version == Version::HTTP_11 => {
-                    if wants_chunked {
-                        headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
-                    } else {
-                        framing = Framing::Chunked;
-                    }
-                    headers.remove(CONTENT_LENGTH);
-                    encoder = Some(Encoder::Chunked);
-                }
-                _ => {
-                    // HTTP/1.0 has no chunked coding: the end of the body is the close.
-                    headers.remove(TRANSFER_ENCODING);
-                    headers.remove(CONTENT_LENGTH);
-                    keep = false;
-                    encoder = Some(Encoder::CloseDelimited);
+            let mut connection = connection_value(keep, version);
+            if let Some(value) = connection {
+                // The handler's field is replaced in place.
+                if set.connection {
+                    headers.insert(CONNECTION, HeaderValue::from_static(value));
+                    connection = None;
                 }
             }
-        }
-        let mut connection = connection_value(keep, version);
-        if let Some(value) = connection {
-            // The handler's field is replaced in place.
-            if headers.contains_key(CONNECTION) {
-                headers.insert(CONNECTION, HeaderValue::from_static(value));
-                connection = None;
+            let date =
+                (self.config.date_header && !set.date).then(|| self.date.line(self.rt.now()));
+            let written =
+                write_framed_head(&mut s.wbuf, status, headers, framing, connection, date);
+            // The final head is queued: a `100 Continue` after it would land inside
+            // this response. A body read from now on waits for the peer without asking.
+            s.continue_pending = false;
+            if let (Ok(()), Some(b)) = (&written, whole) {
+                s.wbuf.extend_from_slice(b);
+                written_whole = Some(end_body(s, keep));
             }
-        }
-        if !self.write_framed_head(status, headers, framing, connection) {
+            written
+        };
+        if let Err(e) = written {
+            log::error!("{:?}: handler's response cannot be sent: {e}", self.info);
+            self.write_500();
             keep = false;
             encoder = None;
         }
-        // The final head is queued: a `100 Continue` after it would land inside this
-        // response. A body read from now on waits for the peer without asking.
-        lock(&self.shared).continue_pending = false;
-        self.recycle(std::mem::take(&mut parts.headers));
+        self.recycle(&mut parts.headers);
+        drop(parts);
         self.buffered += 1;
-        let sent = match encoder {
-            Some(encoder) if !is_head => self.send_body(body, encoder).await,
-            _ => Ok(()),
-        };
-        match sent {
-            Ok(()) => {}
-            Err(SendError::Io) => return Step::Broken,
-            Err(SendError::Body(e)) => {
-                log::error!(
-                    "{:?}: response body failed after its head was sent: {e}",
-                    self.info
-                );
-                return Step::Close { linger: true };
+        let step = match written_whole {
+            Some(Some(step)) => step,
+            Some(None) => self.drain_body().await,
+            None => {
+                let sent = match encoder {
+                    Some(encoder) if !is_head => self.send_body(body, encoder).await,
+                    _ => Ok(()),
+                };
+                match sent {
+                    Ok(()) => {}
+                    Err(SendError::Io) => return Step::Broken,
+                    Err(SendError::Body(e)) => {
+                        log::error!(
+                            "{:?}: response body failed after its head was sent: {e}",
+                            self.info
+                        );
+                        return Step::Close { linger: true };
+                    }
+                }
+                self.finish_body(keep).await
             }
-        }
-        match self.finish_body(keep).await {
+        };
+        match step {
             Step::Continue if keep => Step::Continue,
             Step::Continue => Step::Close { linger: true },
             other => other,
         }
     }
 
-    /// Writes a response head with the fields the server adds itself (framing,
-    /// `Connection`, `Date`) straight into the write buffer; on a head that cannot be
-    /// sent, writes a 500 instead and returns false.
-    fn write_framed_head(
-        &mut self,
-        status: StatusCode,
-        headers: &HeaderMap,
-        framing: Framing,
-        connection: Option<&'static str>,
-    ) -> bool {
-        let mut digits = [0u8; 20];
-        let mut extra: [(&str, &[u8]); 3] = [("", b""); 3];
-        let mut n = 0;
-        match framing {
-            Framing::Length(len) => {
-                extra[n] = (CONTENT_LENGTH.as_str(), decimal(len, &mut digits));
-                n += 1;
-            }
-            Framing::Chunked => {
-                extra[n] = (TRANSFER_ENCODING.as_str(), b"chunked");
-                n += 1;
-            }
-            Framing::None => {}
-        }
-        if let Some(c) = connection {
-            extra[n] = (CONNECTION.as_str(), c.as_bytes());
-            n += 1;
-        }
-        let date;
-        if self.config.date_header && !headers.contains_key(DATE) {
-            date = self.date.bytes(self.rt.now());
-            extra[n] = (DATE.as_str(), &date);
-            n += 1;
-        }
-        let written = {
-            let mut s = lock(&self.shared);
-            h1::write_response_head_with(
-                status,
-                Version::HTTP_11,
-                headers,
-                &extra[..n],
-                &mut s.wbuf,
-            )
-        };
-        match written {
-            Ok(()) => true,
-            Err(e) => {
-                log::error!("{:?}: handler's response cannot be sent: {e}", self.info);
-                self.write_500();
-                false
-            }
-        }
-    }
-
     /// Keeps a written response's header map, emptied, for the next request's fields
-    /// (unless it grew large: an idle connection should not hold much).
-    fn recycle(&mut self, mut headers: HeaderMap) {
+    /// (unless it grew large: an idle connection should not hold much). `headers` is
+    /// left with the previous spare.
+    fn recycle(&mut self, headers: &mut HeaderMap) {
         if headers.capacity() <= SPARE_HEADERS_MAX
             && headers.capacity() > self.spare_headers.capacity()
         {
             headers.clear();
-            self.spare_headers = headers;
+            std::mem::swap(&mut self.spare_headers, headers);
         }
     }
 
@@ -894,19 +877,16 @@ impl<H: Handler> Conn<H> {
     /// Ends the current request body: the handler's copy stops working, and what it
     /// left unread is drained when the connection is kept (bounded in bytes and time).
     async fn finish_body(&mut self, keep: bool) -> Step {
-        {
-            let mut s = lock(&self.shared);
-            s.generation += 1;
-            s.continue_pending = false;
-            // A wait the handler began and gave up is not the peer's doing.
-            s.body_budget.forget_wait();
-            if s.decoder.is_none() {
-                return Step::Continue;
-            }
-            if !keep {
-                return Step::Close { linger: true };
-            }
+        let ended = end_body(&mut lock(&self.shared), keep);
+        match ended {
+            Some(step) => step,
+            None => self.drain_body().await,
         }
+    }
+
+    /// Reads and discards what the handler left of the request body, once
+    /// [`end_body`] found some (bounded in bytes and time).
+    async fn drain_body(&mut self) -> Step {
         let mut drained: u64 = 0;
         loop {
             {
@@ -1073,6 +1053,58 @@ impl<H: Handler> Conn<H> {
     }
 }
 
+/// Ends the current request body: the handler's copy stops working. The step when
+/// that is all (no body left, or the connection closes), `None` when what is left of
+/// it is to be drained (see [`Conn::drain_body`]).
+fn end_body(s: &mut Shared, keep: bool) -> Option<Step> {
+    s.generation += 1;
+    s.continue_pending = false;
+    // A wait the handler began and gave up is not the peer's doing.
+    s.body_budget.forget_wait();
+    if s.decoder.is_none() {
+        return Some(Step::Continue);
+    }
+    if !keep {
+        return Some(Step::Close { linger: true });
+    }
+    None
+}
+
+/// Writes a response head with the fields the server adds itself (framing,
+/// `Connection`, the `Date` line when given) after the handler's; nothing when the
+/// handler's fields cannot be sent.
+fn write_framed_head(
+    dst: &mut Vec<u8>,
+    status: StatusCode,
+    headers: &HeaderMap,
+    framing: Framing,
+    connection: Option<&'static str>,
+    date: Option<&[u8; DATE_LINE]>,
+) -> Result<()> {
+    h1::write::write_response_start(status, Version::HTTP_11, headers, dst)?;
+    // The server's own fields: made here, nothing to check.
+    match framing {
+        Framing::Length(len) => {
+            let mut digits = [0u8; 20];
+            dst.extend_from_slice(b"content-length: ");
+            dst.extend_from_slice(decimal(len, &mut digits));
+            dst.extend_from_slice(b"\r\n");
+        }
+        Framing::Chunked => dst.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        Framing::None => {}
+    }
+    if let Some(c) = connection {
+        dst.extend_from_slice(b"connection: ");
+        dst.extend_from_slice(c.as_bytes());
+        dst.extend_from_slice(b"\r\n");
+    }
+    if let Some(line) = date {
+        dst.extend_from_slice(line);
+    }
+    dst.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
 /// Why a response body could not be sent.
 enum SendError {
     /// The transport failed or stalled past the write timeout.
@@ -1126,6 +1158,45 @@ const DIRECT_WRITE_MIN: usize = 16 * 1024;
 
 /// The largest header map kept between requests (in fields).
 const SPARE_HEADERS_MAX: usize = 64;
+
+/// Which of the fields the server decides on a response carries from its handler.
+#[derive(Clone, Copy, Default)]
+struct SetFields {
+    transfer_encoding: bool,
+    content_length: bool,
+    connection: bool,
+    date: bool,
+}
+
+impl SetFields {
+    /// One pass over the names of `headers` (a standard name compares as a small
+    /// integer).
+    fn of(headers: &HeaderMap) -> SetFields {
+        let mut set = SetFields::default();
+        for name in headers.keys() {
+            if *name == TRANSFER_ENCODING {
+                set.transfer_encoding = true;
+            } else if *name == CONTENT_LENGTH {
+                set.content_length = true;
+            } else if *name == CONNECTION {
+                set.connection = true;
+            } else if *name == DATE {
+                set.date = true;
+            }
+        }
+        set
+    }
+
+    /// Removes the handler's framing fields: the body goes out to the close.
+    fn remove_framing(&self, headers: &mut HeaderMap) {
+        if self.transfer_encoding {
+            headers.remove(TRANSFER_ENCODING);
+        }
+        if self.content_length {
+            headers.remove(CONTENT_LENGTH);
+        }
+    }
+}
 
 /// How the server frames a response body in its head.
 #[derive(Clone, Copy)]

@@ -115,8 +115,21 @@ pub(crate) struct DateCache {
     second: Option<u64>,
     /// The runtime instant at which the cached second ends.
     until: Option<Instant>,
-    raw: [u8; 29],
+    /// The whole field line: `date: ` + the value + CRLF.
+    line: [u8; DATE_LINE],
     value: HeaderValue,
+}
+
+/// The length of a `Date` field line: `date: `, 29 bytes of value, CRLF.
+pub(crate) const DATE_LINE: usize = 6 + 29 + 2;
+
+/// The `Date` field line for a 29-byte value.
+fn date_line(value: &[u8; 29]) -> [u8; DATE_LINE] {
+    let mut line = [0u8; DATE_LINE];
+    line[..6].copy_from_slice(b"date: ");
+    line[6..35].copy_from_slice(value);
+    line[35..].copy_from_slice(b"\r\n");
+    line
 }
 
 impl DateCache {
@@ -128,7 +141,7 @@ impl DateCache {
             clock,
             second: None,
             until: None,
-            raw,
+            line: date_line(&raw),
             value: HeaderValue::from_static(EPOCH),
         }
     }
@@ -139,10 +152,11 @@ impl DateCache {
         self.value.clone()
     }
 
-    /// The `Date` value at runtime instant `now`, as the bytes of the field value.
-    pub(crate) fn bytes(&mut self, now: Instant) -> [u8; 29] {
+    /// The `Date` field line at runtime instant `now`, as the server writes it
+    /// (`date: Sun, 06 Nov 1994 08:49:37 GMT` CRLF).
+    pub(crate) fn line(&mut self, now: Instant) -> &[u8; DATE_LINE] {
         self.refresh(now);
-        self.raw
+        &self.line
     }
 
     /// Formats the value again when `now` is in another second than the cached one.
@@ -165,7 +179,7 @@ impl DateCache {
             format_into(secs, &mut out);
             if let Ok(v) = HeaderValue::from_bytes(&out) {
                 self.value = v;
-                self.raw = out;
+                self.line = date_line(&out);
                 self.second = Some(secs);
             }
         }
@@ -213,5 +227,9 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:38 GMT"
         );
         assert_eq!(cache.second, Some(784_111_778));
+        assert_eq!(
+            &cache.line(start + Duration::from_millis(1000))[..],
+            b"date: Sun, 06 Nov 1994 08:49:38 GMT\r\n"
+        );
     }
 }

@@ -24,14 +24,14 @@ use bytes::Bytes;
 use futures_util::future::{Either, Ready};
 use futures_util::stream::{self, StreamExt};
 use http::header::{HeaderValue, CONTENT_TYPE};
-use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
+use http::{Method, Request, Response, StatusCode, Uri, Version};
 
 use crate::body::Body;
 use crate::client::{Connection, ConnectionConfig};
 use crate::error::{Error, Result};
 use crate::h1::RawTarget;
 use crate::runtime::{BoxFuture, Runtime};
-use crate::server::{respond, respond_error, ConnInfo, Handler, Reply};
+use crate::server::{respond_error, ConnInfo, Handler, Reply};
 
 /// The demo service (see the module docs). Cheap: no allocation beyond the response.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,10 +75,23 @@ pub fn request_target(req: &Request<()>) -> String {
     }
 }
 
-fn typed(content_type: &'static str, body: impl Into<Body>) -> Response<Body> {
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    respond(StatusCode::OK, headers, body)
+/// A 200 with this `Content-Type` (a constant: checked when compiled) and body.
+fn typed(content_type: HeaderValue, body: impl Into<Body>) -> Response<Body> {
+    let mut response = Response::new(body.into());
+    response.headers_mut().insert(CONTENT_TYPE, content_type);
+    response
+}
+
+fn text_plain() -> HeaderValue {
+    const { HeaderValue::from_static("text/plain") }
+}
+
+fn application_json() -> HeaderValue {
+    const { HeaderValue::from_static("application/json") }
+}
+
+fn octet_stream() -> HeaderValue {
+    const { HeaderValue::from_static("application/octet-stream") }
 }
 
 /// How much of a request body the echo reads before it answers (see the module docs).
@@ -96,15 +109,15 @@ fn fixed_route(req: &Request<()>) -> Option<Response<Body>> {
     // HEAD answers as GET would, without the body (RFC 9110 §9.3.2).
     if *req.method() == Method::GET || *req.method() == Method::HEAD {
         match path {
-            "/plaintext" => return Some(typed("text/plain", "Hello, World!")),
-            "/json" => return Some(typed("application/json", r#"{"message":"Hello, World!"}"#)),
+            "/plaintext" => return Some(typed(text_plain(), "Hello, World!")),
+            "/json" => return Some(typed(application_json(), r#"{"message":"Hello, World!"}"#)),
             _ => {}
         }
         let sized = |prefix: &str| path.strip_prefix(prefix).map(|n| n.parse::<u64>());
         if let Some(n) = sized("/bytes/") {
             return Some(match n {
                 Ok(n) => typed(
-                    "application/octet-stream",
+                    octet_stream(),
                     if n <= BLOCK as u64 {
                         Body::from_bytes(block().slice(..n as usize))
                     } else {
@@ -116,10 +129,7 @@ fn fixed_route(req: &Request<()>) -> Option<Response<Body>> {
         }
         if let Some(n) = sized("/stream/") {
             return Some(match n {
-                Ok(n) => typed(
-                    "application/octet-stream",
-                    Body::from_stream(repeated(n, 8 * 1024)),
-                ),
+                Ok(n) => typed(octet_stream(), Body::from_stream(repeated(n, 8 * 1024))),
                 Err(_) => respond_error(StatusCode::BAD_REQUEST, "N must be a whole number"),
             });
         }
@@ -162,7 +172,7 @@ async fn echo_read_ahead(req: Request<()>, body: Body) -> Result<Reply> {
                 let mut whole = Vec::with_capacity(prefix.len() + size);
                 whole.extend_from_slice(&prefix);
                 read.iter().for_each(|c| whole.extend_from_slice(c));
-                return Ok(Reply::Response(typed("text/plain", whole)));
+                return Ok(Reply::Response(typed(text_plain(), whole)));
             }
         }
     }
@@ -171,7 +181,7 @@ async fn echo_read_ahead(req: Request<()>, body: Body) -> Result<Reply> {
         Some(n) => Body::from_sized_stream(head.chain(stream), prefix.len() as u64 + n),
         None => Body::from_stream(head.chain(stream)),
     };
-    Ok(Reply::Response(typed("text/plain", reply)))
+    Ok(Reply::Response(typed(text_plain(), reply)))
 }
 
 /// `METHOD TARGET VERSION\nBODY:` and the request body, streamed as it arrives.
@@ -185,7 +195,7 @@ fn echo(req: &Request<()>, body: Body) -> Response<Body> {
         }
         None => Body::from_stream(stream::once(async { Ok::<_, Error>(prefix) }).chain(body)),
     };
-    typed("text/plain", reply)
+    typed(text_plain(), reply)
 }
 
 impl Handler for Demo {

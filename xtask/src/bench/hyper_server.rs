@@ -19,6 +19,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
+use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 
@@ -78,7 +79,7 @@ impl Body for BenchBody {
 /// The response to one request; `block` is a shared buffer of `BLOCK` bytes.
 fn route(req: &Request<hyper::body::Incoming>, block: &Bytes) -> Response<BenchBody> {
     let path = req.uri().path();
-    let full = |ct: &'static str, body: Bytes| {
+    let full = |ct: HeaderValue, body: Bytes| {
         Response::builder()
             .header(hyper::header::CONTENT_TYPE, ct)
             .body(BenchBody::Full(Some(body)))
@@ -93,10 +94,13 @@ fn route(req: &Request<hyper::body::Incoming>, block: &Bytes) -> Response<BenchB
             .status(StatusCode::METHOD_NOT_ALLOWED)
             .body(BenchBody::Full(None))
     } else if path == "/plaintext" {
-        full("text/plain", Bytes::from_static(b"Hello, World!"))
+        full(
+            const { HeaderValue::from_static("text/plain") },
+            Bytes::from_static(b"Hello, World!"),
+        )
     } else if path == "/json" {
         full(
-            "application/json",
+            const { HeaderValue::from_static("application/json") },
             Bytes::from_static(br#"{"message":"Hello, World!"}"#),
         )
     } else if let Some(n) = size("/bytes/") {
@@ -105,10 +109,16 @@ fn route(req: &Request<hyper::body::Incoming>, block: &Bytes) -> Response<BenchB
         } else {
             Bytes::from(vec![b'x'; n])
         };
-        full("application/octet-stream", body)
+        full(
+            const { HeaderValue::from_static("application/octet-stream") },
+            body,
+        )
     } else if let Some(n) = size("/stream/") {
         Response::builder()
-            .header(hyper::header::CONTENT_TYPE, "application/octet-stream")
+            .header(
+                hyper::header::CONTENT_TYPE,
+                const { HeaderValue::from_static("application/octet-stream") },
+            )
             .body(BenchBody::Chunks {
                 block: block.clone(),
                 remaining: n,
