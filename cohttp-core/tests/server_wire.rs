@@ -618,3 +618,92 @@ fn final_response_with_an_interim_status_becomes_500() {
         )
     );
 }
+
+/// The handler's own framing, `Connection` and `Date` fields: a stated length is
+/// replaced in place by the body's, a `Transfer-Encoding` makes a sized body chunked,
+/// its `Date` is kept (no second one), and 204/304 lose what they may not carry.
+#[test]
+fn handler_framing_fields_are_replaced_in_place_and_its_date_kept() {
+    let handler = |_conn: ConnInfo, req: Request<()>, _body: Body| async move {
+        let field = |name: &'static str, value: &'static str| {
+            (
+                http::HeaderName::from_static(name),
+                http::HeaderValue::from_static(value),
+            )
+        };
+        let (status, fields, body): (StatusCode, Vec<_>, &str) = match req.uri().path() {
+            "/length" => (
+                StatusCode::OK,
+                vec![field("content-length", "99"), field("x-after", "1")],
+                "four",
+            ),
+            "/te" => (
+                StatusCode::OK,
+                vec![
+                    field("transfer-encoding", "gzip"),
+                    field("content-length", "4"),
+                ],
+                "four",
+            ),
+            "/date" => (
+                StatusCode::OK,
+                vec![field("date", "Sun, 06 Nov 1994 08:49:37 GMT")],
+                "four",
+            ),
+            "/204" => (
+                StatusCode::NO_CONTENT,
+                vec![
+                    field("content-length", "4"),
+                    field("transfer-encoding", "chunked"),
+                ],
+                "",
+            ),
+            "/304" => (
+                StatusCode::NOT_MODIFIED,
+                vec![
+                    field("content-length", "4"),
+                    field("transfer-encoding", "chunked"),
+                ],
+                "",
+            ),
+            _ => (
+                StatusCode::OK,
+                vec![field("connection", "keep-alive, x-token")],
+                "bye",
+            ),
+        };
+        let mut r = Response::new(Body::from(body));
+        *r.status_mut() = status;
+        for (name, value) in fields {
+            r.headers_mut().append(name, value);
+        }
+        Ok::<_, Error>(Reply::Response(r))
+    };
+    let sim = Sim::new(41);
+    let server = TestServer::start(&sim, "own-fields", handler, config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"GET /length HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /te HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /date HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /204 HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /304 HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        read_to_end(&mut io).await
+    });
+    assert_eq!(
+        got,
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: 4\r\nx-after: 1\r\n{DATE}\r\nfour\
+             HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n{DATE}\r\n4\r\nfour\r\n0\r\n\r\n\
+             HTTP/1.1 200 OK\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-length: 4\r\n\r\nfour\
+             HTTP/1.1 204 No Content\r\n{DATE}\r\n\
+             HTTP/1.1 304 Not Modified\r\ncontent-length: 4\r\n{DATE}\r\n\
+             HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n{DATE}\r\nbye"
+        )
+    );
+}
