@@ -930,12 +930,13 @@ fn build_headers<'a>(
         .map_err(|_| Error::limit(Limit::HeaderCount))?;
     let mut seen = Seen::default();
     for h in &raw[..count] {
-        add_field(map, &mut seen, h.name.as_bytes(), h.value, to_bytes)?;
+        add_field(map, &mut seen, h.name.as_bytes(), trim(h.value), to_bytes)?;
     }
     Ok(seen)
 }
 
-/// Validates one field and appends it to `map`, noting in `seen` what it is.
+/// Validates one field and appends it to `map`, noting in `seen` what it is. `value` has
+/// no leading or trailing whitespace (the readers leave none).
 fn add_field<'a>(
     map: &mut HeaderMap,
     seen: &mut Seen<'a>,
@@ -944,13 +945,13 @@ fn add_field<'a>(
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
 ) -> Result<()> {
     let (name, field) = field_name(name)?;
-    let trimmed = trim(value);
-    let value = HeaderValue::from_maybe_shared(to_bytes(trimmed))
+    let raw = value;
+    let value = HeaderValue::from_maybe_shared(to_bytes(raw))
         .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
     match field {
         Field::Host => {
             if seen.hosts == 0 {
-                seen.host = trimmed;
+                seen.host = raw;
             }
             seen.hosts = seen.hosts.saturating_add(1).min(2);
         }
