@@ -75,10 +75,10 @@ impl<H: Handler> Drop for ClosedGuard<H> {
 }
 
 /// How waiting for a head ended.
-#[allow(clippy::large_enum_variant)]
 enum Head {
-    // Not boxed: one allocation per request saved; the enum lives on the stack briefly.
-    Request(ParsedRequest),
+    /// A request, left where the caller asked (not carried here: a request head is
+    /// large, and each move of it is a copy).
+    Request,
     /// The peer left or idled out, or the server is stopping: close quietly.
     Idle,
     /// A request that cannot be served: answer with its status, then close.
@@ -223,13 +223,16 @@ impl<H: Handler> Conn<H> {
     /// Serves the connection until it closes.
     pub(crate) async fn run(mut self) {
         let mut first = true;
+        // Where `read_head` leaves the request: moved once less than through `Head`.
+        let mut next = None;
         loop {
-            let parsed = match self.read_head(first).await {
-                Head::Request(p) => p,
+            match self.read_head(first, &mut next).await {
+                Head::Request => {}
                 Head::Idle => return self.close(false).await,
                 Head::Bad(e) => return self.answer_bad(e).await,
                 Head::Broken => return,
-            };
+            }
+            let Some(parsed) = next.take() else { return };
             first = false;
             match self.exchange(parsed).await {
                 Step::Continue => {}
@@ -346,7 +349,8 @@ impl<H: Handler> Conn<H> {
     }
 
     /// Waits for the next complete request head (see the module docs, step 1).
-    async fn read_head(&mut self, first: bool) -> Head {
+    /// The request is left in `next`.
+    async fn read_head(&mut self, first: bool, next: &mut Option<ParsedRequest>) -> Head {
         // When the head began: its first byte, or the accept for a first request.
         let mut head_start: Option<Instant> = None;
         loop {
@@ -367,7 +371,10 @@ impl<H: Handler> Conn<H> {
                             &self.config.limits,
                             &mut self.spare_headers,
                         ) {
-                            Ok(Some(p)) => return Head::Request(p),
+                            Ok(Some(p)) => {
+                                *next = Some(p);
+                                return Head::Request;
+                            }
                             Ok(None) => {}
                             Err(e) => return Head::Bad(e),
                         }
