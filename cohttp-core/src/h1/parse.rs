@@ -16,7 +16,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{
-    HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
+    self, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
 };
 use http::uri::PathAndQuery;
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
@@ -876,36 +876,99 @@ enum Field {
     Other,
 }
 
+/// Field names browsers and proxies send that the `http` crate has no constant for:
+/// made once here, so that a request carrying them allocates nothing for its names
+/// (`HeaderName::from_bytes` copies a name it does not know).
+const PRIORITY: HeaderName = HeaderName::from_static("priority");
+const SEC_CH_UA: HeaderName = HeaderName::from_static("sec-ch-ua");
+const SEC_CH_UA_MOBILE: HeaderName = HeaderName::from_static("sec-ch-ua-mobile");
+const SEC_CH_UA_PLATFORM: HeaderName = HeaderName::from_static("sec-ch-ua-platform");
+const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
+const SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+const SEC_FETCH_USER: HeaderName = HeaderName::from_static("sec-fetch-user");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+const X_REQUESTED_WITH: HeaderName = HeaderName::from_static("x-requested-with");
+
+/// A field name matched directly: its lowercase spelling, the name, its rule.
+type Known = (&'static [u8], HeaderName, Field);
+
+/// The directly matched names, by length (statics: made once, never dropped).
+static KNOWN_4: [Known; 1] = [(b"host", HOST, Field::Host)];
+static KNOWN_6: [Known; 4] = [
+    (b"accept", header::ACCEPT, Field::Other),
+    (b"expect", EXPECT, Field::Expect),
+    (b"cookie", header::COOKIE, Field::Other),
+    (b"origin", header::ORIGIN, Field::Other),
+];
+static KNOWN_7: [Known; 1] = [(b"referer", header::REFERER, Field::Other)];
+static KNOWN_8: [Known; 1] = [(b"priority", PRIORITY, Field::Other)];
+static KNOWN_9: [Known; 2] = [
+    (b"sec-ch-ua", SEC_CH_UA, Field::Other),
+    (b"x-real-ip", X_REAL_IP, Field::Other),
+];
+static KNOWN_10: [Known; 2] = [
+    (b"connection", CONNECTION, Field::Connection),
+    (b"user-agent", header::USER_AGENT, Field::Other),
+];
+static KNOWN_12: [Known; 1] = [(b"content-type", header::CONTENT_TYPE, Field::Other)];
+static KNOWN_13: [Known; 2] = [
+    (b"cache-control", header::CACHE_CONTROL, Field::Other),
+    (b"authorization", header::AUTHORIZATION, Field::Other),
+];
+static KNOWN_14: [Known; 5] = [
+    (b"content-length", CONTENT_LENGTH, Field::ContentLength),
+    (b"sec-fetch-dest", SEC_FETCH_DEST, Field::Other),
+    (b"sec-fetch-mode", SEC_FETCH_MODE, Field::Other),
+    (b"sec-fetch-site", SEC_FETCH_SITE, Field::Other),
+    (b"sec-fetch-user", SEC_FETCH_USER, Field::Other),
+];
+static KNOWN_15: [Known; 3] = [
+    (b"accept-encoding", header::ACCEPT_ENCODING, Field::Other),
+    (b"accept-language", header::ACCEPT_LANGUAGE, Field::Other),
+    (b"x-forwarded-for", X_FORWARDED_FOR, Field::Other),
+];
+static KNOWN_16: [Known; 2] = [
+    (b"sec-ch-ua-mobile", SEC_CH_UA_MOBILE, Field::Other),
+    (b"x-requested-with", X_REQUESTED_WITH, Field::Other),
+];
+static KNOWN_17: [Known; 2] = [
+    (
+        b"transfer-encoding",
+        TRANSFER_ENCODING,
+        Field::TransferEncoding,
+    ),
+    (b"x-forwarded-proto", X_FORWARDED_PROTO, Field::Other),
+];
+static KNOWN_18: [Known; 1] = [(b"sec-ch-ua-platform", SEC_CH_UA_PLATFORM, Field::Other)];
+static KNOWN_25: [Known; 1] = [(
+    b"upgrade-insecure-requests",
+    header::UPGRADE_INSECURE_REQUESTS,
+    Field::Other,
+)];
+
 /// The name of a field, with which rule it feeds. The names most requests carry are
 /// matched here directly (case-insensitively, as `HeaderName::from_bytes` lowercases
 /// them, so the name is the same); any other goes through `HeaderName::from_bytes`.
 /// Every name of a [`Field`] other than `Other` is among the direct ones.
 fn field_name(name: &[u8]) -> Result<(HeaderName, Field)> {
-    use http::header::{
-        ACCEPT, ACCEPT_ENCODING, ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, USER_AGENT,
-    };
-    let known: &[(&[u8], HeaderName, Field)] = match name.len() {
-        4 => &[(b"host", HOST, Field::Host)],
-        6 => &[
-            (b"accept", ACCEPT, Field::Other),
-            (b"expect", EXPECT, Field::Expect),
-            (b"cookie", COOKIE, Field::Other),
-        ],
-        10 => &[
-            (b"connection", CONNECTION, Field::Connection),
-            (b"user-agent", USER_AGENT, Field::Other),
-        ],
-        12 => &[(b"content-type", CONTENT_TYPE, Field::Other)],
-        14 => &[(b"content-length", CONTENT_LENGTH, Field::ContentLength)],
-        15 => &[
-            (b"accept-encoding", ACCEPT_ENCODING, Field::Other),
-            (b"accept-language", ACCEPT_LANGUAGE, Field::Other),
-        ],
-        17 => &[(
-            b"transfer-encoding",
-            TRANSFER_ENCODING,
-            Field::TransferEncoding,
-        )],
+    let known: &[Known] = match name.len() {
+        4 => &KNOWN_4,
+        6 => &KNOWN_6,
+        7 => &KNOWN_7,
+        8 => &KNOWN_8,
+        9 => &KNOWN_9,
+        10 => &KNOWN_10,
+        12 => &KNOWN_12,
+        13 => &KNOWN_13,
+        14 => &KNOWN_14,
+        15 => &KNOWN_15,
+        16 => &KNOWN_16,
+        17 => &KNOWN_17,
+        18 => &KNOWN_18,
+        25 => &KNOWN_25,
         _ => &[],
     };
     for (lower, header, field) in known {
@@ -1360,6 +1423,62 @@ mod tests {
         assert!(!p.head.headers().contains_key("x-old"));
         assert_eq!(p.head.headers().capacity(), capacity);
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn directly_matched_field_names_are_the_names_from_bytes_gives() {
+        let names = [
+            "host",
+            "accept",
+            "expect",
+            "cookie",
+            "origin",
+            "referer",
+            "priority",
+            "sec-ch-ua",
+            "x-real-ip",
+            "connection",
+            "user-agent",
+            "content-type",
+            "cache-control",
+            "authorization",
+            "content-length",
+            "sec-fetch-dest",
+            "sec-fetch-mode",
+            "sec-fetch-site",
+            "sec-fetch-user",
+            "accept-encoding",
+            "accept-language",
+            "x-forwarded-for",
+            "sec-ch-ua-mobile",
+            "x-requested-with",
+            "transfer-encoding",
+            "x-forwarded-proto",
+            "sec-ch-ua-platform",
+            "upgrade-insecure-requests",
+            "x-other",
+            "hosts",
+        ];
+        for name in names {
+            for spelled in [name.to_string(), name.to_ascii_uppercase(), {
+                let mut m = name.to_string();
+                m[..1].make_ascii_uppercase();
+                m
+            }] {
+                let (header, field) = field_name(spelled.as_bytes()).unwrap();
+                assert_eq!(header, HeaderName::from_bytes(spelled.as_bytes()).unwrap());
+                assert_eq!(header.as_str(), name);
+                let expected = match name {
+                    "host" => Field::Host,
+                    "expect" => Field::Expect,
+                    "connection" => Field::Connection,
+                    "content-length" => Field::ContentLength,
+                    "transfer-encoding" => Field::TransferEncoding,
+                    _ => Field::Other,
+                };
+                assert!(field == expected, "{spelled}");
+            }
+        }
     }
 
     #[test]
