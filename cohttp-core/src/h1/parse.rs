@@ -213,7 +213,10 @@ fn build_clean_request(
 ) -> Result<Option<ParsedRequest>> {
     let to_bytes = |s: &[u8]| head.slice_ref(s);
     let mut request = Request::new(());
-    spare.clear();
+    // The server's spare map comes cleared already (`clear` walks the whole index).
+    if !spare.is_empty() {
+        spare.clear();
+    }
     std::mem::swap(request.headers_mut(), spare);
     let map = request.headers_mut();
     // More fields than a header map holds: over any sensible limit.
@@ -284,7 +287,9 @@ fn build_request(
     // any syntax error of the whole head, and after the method and the target.
     let mut head = Request::new(());
     if let Some(spare) = spare {
-        spare.clear();
+        if !spare.is_empty() {
+            spare.clear();
+        }
         std::mem::swap(head.headers_mut(), spare);
     }
     let map = head.headers_mut();
