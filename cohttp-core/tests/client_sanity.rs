@@ -181,3 +181,62 @@ fn sanity_two_raw_chunked_responses_from_an_expert_server() {
     });
     assert_eq!(bodies, vec!["one bar", "second"]);
 }
+
+#[test]
+fn sanity_host_follows_each_request_uri_on_one_connection() {
+    // The writer keeps the `Host` value derived from the last URI for the next requests
+    // with the same scheme and authority: each request must still get its own.
+    let sim = Sim::new(14);
+    let rt = sim.runtime();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    sim.block_on(async {
+        let h = handler(move |r: &Req| {
+            let hosts: Vec<String> = r
+                .headers
+                .get_all("host")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect();
+            seen2.lock().unwrap().push(hosts.join(","));
+            Reply::Raw(response(200, &[], b"ok"))
+        });
+        start_server(&rt, "app", h, Options::default()).await;
+        let client = Client::new(&rt).connection_config(ConnectionConfig::new().ctx(ctx("app")));
+        let mut given = req(Method::GET, "http://app.test:8080/d");
+        given
+            .headers_mut()
+            .insert("host", http::HeaderValue::from_static("given.test"));
+        let reqs = futures_util::stream::iter(vec![
+            req(Method::GET, "http://app.test:8080/a"),
+            req(Method::GET, "http://app.test:8080/b"),
+            req(Method::GET, "http://app.test/c"),
+            given,
+            req(Method::GET, "/e"),
+            req(Method::GET, "http://other.test:080/f"),
+            req(Method::GET, "http://other.test:80/g"),
+            req(Method::GET, "http://user@app.test:8080/h"),
+            req(Method::GET, "http://app.test:8080/i"),
+        ]);
+        let uri: http::Uri = "http://app.test/".parse().unwrap();
+        let mut responses = client.callv(&uri, reqs).unwrap();
+        while let Some(res) = responses.next().await {
+            assert_eq!(res.unwrap().into_body().to_string().await.unwrap(), "ok");
+        }
+    });
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            "app.test:8080",
+            "app.test:8080",
+            "app.test",
+            "given.test",
+            "app.test",
+            "other.test",
+            "other.test",
+            "app.test:8080",
+            "app.test:8080",
+        ]
+    );
+    assert_eq!(sim.net().connections().len(), 1);
+}

@@ -11,7 +11,7 @@ use std::task::Poll;
 
 use futures_util::io::{AsyncWrite, AsyncWriteExt, WriteHalf};
 use futures_util::{FutureExt, StreamExt};
-use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use http::{HeaderValue, Method, Version};
 
 use crate::body::{Body, TransferEncoding};
@@ -38,6 +38,24 @@ struct Out {
     buf: Vec<u8>,
     /// `(seq, offset in buf where that request starts)`, in order.
     marks: Vec<(u64, usize)>,
+    /// The `Host` value last derived from a request's URI, for the next requests to the
+    /// same scheme and authority (usually all of a connection's).
+    host: Option<HostFor>,
+}
+
+/// A `Host` value (see [`missing_host`]) and the scheme and authority it was derived from.
+struct HostFor {
+    scheme: Option<String>,
+    authority: Option<String>,
+    host: String,
+}
+
+impl HostFor {
+    /// Whether `uri` names the same scheme and authority.
+    fn matches(&self, uri: &http::Uri) -> bool {
+        self.scheme.as_deref() == uri.scheme_str()
+            && self.authority.as_deref() == uri.authority().map(|a| a.as_str())
+    }
 }
 
 /// Why a request could not be written.
@@ -53,6 +71,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut wr: WriteHalf<BoxTransport>) {
     let mut out = Out {
         buf: Vec::with_capacity(16 * 1024),
         marks: Vec::new(),
+        host: None,
     };
     // Reused from batch to batch (drained each time), like `out`.
     let mut jobs = Vec::new();
@@ -262,7 +281,7 @@ async fn write_job(
             .append(CONNECTION, HeaderValue::from_static("close"));
     }
     let start = out.buf.len();
-    if let Err(e) = write_head(&req, &shared.default_host, &mut out.buf) {
+    if let Err(e) = write_head(&req, &shared.default_host, &mut out.host, &mut out.buf) {
         out.buf.truncate(start);
         return Err(JobError::Request(e));
     }
@@ -301,23 +320,40 @@ async fn write_job(
 /// Appends the request head to `buf`, with a `Host` field first when the caller gave none
 /// (RFC 9110 §7.2: a user agent sends `Host` as the first field), written straight from the
 /// URI rather than added to the request's header map.
+/// `cache` keeps the last `Host` value derived from a URI: deriving it takes the URI's
+/// authority apart, and a connection's requests usually share one.
 fn write_head(
     req: &http::Request<Body>,
     default_host: &str,
+    cache: &mut Option<HostFor>,
     buf: &mut Vec<u8>,
 ) -> crate::Result<()> {
     let target = request_target(req)?;
-    let host = missing_host(req, default_host)?;
-    let start = buf.len();
-    h1::write_request_head(req.method(), &target, req.version(), req.headers(), buf)?;
-    if let Some(host) = host {
-        // After the request line: METHOD SP target SP HTTP/1.x CRLF.
-        let at = start + req.method().as_str().len() + 1 + target.len() + 1 + 8 + 2;
-        debug_assert_eq!(buf.get(at - 2..at), Some(&b"\r\n"[..]));
-        let field = [b"host: ", host.as_bytes(), b"\r\n"];
-        buf.splice(at..at, field.into_iter().flatten().copied());
-    }
-    Ok(())
+    let host = if req.headers().contains_key(HOST) {
+        None
+    } else {
+        match cache {
+            Some(c) if c.matches(req.uri()) => Some(c.host.as_str()),
+            _ => {
+                let host = missing_host(req, default_host)?.map(|h| h.into_owned());
+                let uri = req.uri();
+                *cache = host.map(|host| HostFor {
+                    scheme: uri.scheme_str().map(str::to_owned),
+                    authority: uri.authority().map(|a| a.as_str().to_owned()),
+                    host,
+                });
+                cache.as_ref().map(|c| c.host.as_str())
+            }
+        }
+    };
+    h1::write_request_head_with_host(
+        req.method(),
+        &target,
+        req.version(),
+        host,
+        req.headers(),
+        buf,
+    )
 }
 
 /// Flushes in the middle of request `seq`; the bytes still to come are still its own.

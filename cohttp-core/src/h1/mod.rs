@@ -38,4 +38,5 @@ pub use parse::{
     connection_has, parse_request, parse_response, response_body_length, take_request,
     take_response, BodyLength, ParsedRequest, ParsedResponse, RawTarget,
 };
+pub(crate) use write::write_request_head_with_host;
 pub use write::{write_request_head, write_response_head, write_response_head_with};

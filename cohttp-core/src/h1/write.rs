@@ -84,6 +84,20 @@ pub fn write_request_head(
     headers: &HeaderMap,
     dst: &mut Vec<u8>,
 ) -> Result<()> {
+    write_request_head_with_host(method, target, version, None, headers, dst)
+}
+
+/// Like [`write_request_head`], with a `host` field line first when `host` is given (a
+/// client's own `Host`, RFC 9110 §7.2: sent first, and not put in the header map). The
+/// caller has checked `host` holds no control byte.
+pub(crate) fn write_request_head_with_host(
+    method: &Method,
+    target: &str,
+    version: Version,
+    host: Option<&str>,
+    headers: &HeaderMap,
+    dst: &mut Vec<u8>,
+) -> Result<()> {
     if target.is_empty() || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(Error::malformed(Malformed::InvalidUri)
             .with_context(format!("request target {target:?}")));
@@ -96,6 +110,11 @@ pub fn write_request_head(
     dst.push(b' ');
     dst.extend_from_slice(version);
     dst.extend_from_slice(b"\r\n");
+    if let Some(host) = host {
+        dst.extend_from_slice(b"host: ");
+        dst.extend_from_slice(host.as_bytes());
+        dst.extend_from_slice(b"\r\n");
+    }
     if let Err(e) = write_fields(headers, &[], dst) {
         dst.truncate(start);
         return Err(e);
