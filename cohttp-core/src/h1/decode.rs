@@ -24,6 +24,7 @@ use http::HeaderMap;
 use super::limits::Limits;
 use super::parse::BodyLength;
 use crate::error::{Error, Limit, Malformed, Result};
+use crate::vocab::syntax::is_tchar;
 
 /// What one [`Decoder::decode`] call produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,10 +373,6 @@ fn check_extensions(mut s: &[u8]) -> Result<()> {
             }
         }
     }
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// One `name: value` trailer line; no whitespace before the colon, no obs-fold.

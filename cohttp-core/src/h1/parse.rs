@@ -25,6 +25,7 @@ use httparse::Status;
 use super::limits::Limits;
 use super::request_head::{read_field_line, read_request_line, FieldLine, RequestLine};
 use crate::error::{Error, Limit, Malformed, Result};
+use crate::vocab::syntax::is_tchar;
 
 /// How the body of a message is delimited (RFC 9112 §6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -851,10 +852,6 @@ fn classify_version(line: &[u8], side: Side) -> Malformed {
         }
         _ => Malformed::Version,
     }
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Which of the fields that framing, persistence and `Host` depend on a head has: when

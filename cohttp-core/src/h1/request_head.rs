@@ -14,6 +14,8 @@
 
 use httparse::{Error as SyntaxError, Status};
 
+use crate::vocab::syntax::is_tchar;
+
 /// A byte set, as a table.
 type ByteSet = [bool; 256];
 
@@ -31,26 +33,15 @@ macro_rules! byte_set {
 }
 
 /// `tchar` (RFC 9110 §5.6.2): what a method and a field name are made of.
-const TCHAR: ByteSet = byte_set!(
-    b'0'..=b'9'
-        | b'A'..=b'Z'
-        | b'a'..=b'z'
-        | b'!'
-        | b'#'
-        | b'$'
-        | b'%'
-        | b'&'
-        | b'\''
-        | b'*'
-        | b'+'
-        | b'-'
-        | b'.'
-        | b'^'
-        | b'_'
-        | b'`'
-        | b'|'
-        | b'~'
-);
+const TCHAR: ByteSet = {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        set[i] = is_tchar(i as u8);
+        i += 1;
+    }
+    set
+};
 
 /// The bytes of a request target as read here: visible ASCII and any non-ASCII byte
 /// (the target's own rules are checked later).

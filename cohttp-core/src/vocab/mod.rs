@@ -25,7 +25,7 @@ pub mod auth;
 pub mod cookie;
 pub mod date;
 pub mod link;
-mod syntax;
+pub(crate) mod syntax;
 
 pub use accept::{
     media_type_quality, negotiate_charset, negotiate_encoding, negotiate_language,

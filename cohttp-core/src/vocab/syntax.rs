@@ -17,8 +17,8 @@ pub(crate) fn unsendable(what: &str) -> Error {
     Error::malformed(Malformed::InvalidUserHeader).with_context(what.to_owned())
 }
 
-/// `tchar` of RFC 9110 §5.6.2.
-pub(crate) fn is_tchar(b: u8) -> bool {
+/// `tchar` of RFC 9110 §5.6.2: what tokens (a method, a field name...) are made of.
+pub(crate) const fn is_tchar(b: u8) -> bool {
     matches!(
         b,
         b'!' | b'#'
