@@ -213,18 +213,8 @@ fn build_clean_request(
     spare: &mut HeaderMap,
 ) -> Result<Option<ParsedRequest>> {
     let to_bytes = |s: &[u8]| head.slice_ref(s);
-    let mut request = Request::new(());
-    // The server's spare map comes cleared already (`clear` walks the whole index).
-    if !spare.is_empty() {
-        spare.clear();
-    }
-    std::mem::swap(request.headers_mut(), spare);
+    let (mut request, mut pending) = empty_request(Some(spare), clean.count);
     let map = request.headers_mut();
-    // More fields than a header map holds: over any sensible limit.
-    let mut pending = map
-        .try_reserve(clean.count)
-        .err()
-        .map(|_| Error::limit(Limit::HeaderCount));
     let mut seen = Seen::default();
     for (name, value) in fields.iter().take(clean.count) {
         if pending.is_some() {
@@ -241,6 +231,26 @@ fn build_clean_request(
         &to_bytes,
         clean.skip + clean.head_len,
     )
+}
+
+/// A request to build in place: with `spare`, its map is that one (emptied; the
+/// request's own empty map is left in its place), so no map is made per request. Room is
+/// reserved for `fields`; more than a header map can hold is the pending error.
+fn empty_request(spare: Option<&mut HeaderMap>, fields: usize) -> (Request<()>, Option<Error>) {
+    let mut request = Request::new(());
+    if let Some(spare) = spare {
+        // The server's spare map comes cleared already (`clear` walks the whole index).
+        if !spare.is_empty() {
+            spare.clear();
+        }
+        std::mem::swap(request.headers_mut(), spare);
+    }
+    let pending = request
+        .headers_mut()
+        .try_reserve(fields)
+        .err()
+        .map(|_| Error::limit(Limit::HeaderCount));
+    (request, pending)
 }
 
 /// Skips the empty lines before a request line and finds the end of the head.
@@ -286,19 +296,8 @@ fn build_request(
     // one, if any): no second map to make and drop. They are built as their lines are
     // read, but what building finds wrong is answered in the order it always was: after
     // any syntax error of the whole head, and after the method and the target.
-    let mut head = Request::new(());
-    if let Some(spare) = spare {
-        if !spare.is_empty() {
-            spare.clear();
-        }
-        std::mem::swap(head.headers_mut(), spare);
-    }
+    let (mut head, mut pending) = empty_request(spare, scan.fields);
     let map = head.headers_mut();
-    // More fields than a header map holds: over any sensible limit.
-    let mut pending = map
-        .try_reserve(scan.fields)
-        .err()
-        .map(|_| Error::limit(Limit::HeaderCount));
     let mut seen = Seen::default();
     let mut count = 0;
     loop {
