@@ -37,9 +37,7 @@ fn pipelined_burst_of_100_answered_in_order_in_few_writes() {
     let got = sim.block_on(async {
         let mut io = server.connect().await;
         send(&mut io, &requests).await;
-        let mut got = vec![0u8; expected.len()];
-        io.read_exact(&mut got).await.unwrap();
-        String::from_utf8(got).unwrap()
+        read_exactly(&mut io, expected.len()).await
     });
     assert_eq!(got, expected);
     let writes = server_writes(&sim, "burst");
@@ -56,9 +54,7 @@ fn pipelined_burst_delivered_one_byte_per_write_gets_the_same_responses() {
     let got = sim.block_on(async {
         let mut io = server.connect().await;
         send(&mut io, &requests).await;
-        let mut got = vec![0u8; expected.len()];
-        io.read_exact(&mut got).await.unwrap();
-        String::from_utf8(got).unwrap()
+        read_exactly(&mut io, expected.len()).await
     });
     assert_eq!(got, expected);
 }
@@ -71,9 +67,7 @@ fn responses_coalesce_up_to_the_buffered_response_limit() {
     let got = sim.block_on(async {
         let mut io = server.connect().await;
         send(&mut io, &requests).await;
-        let mut got = vec![0u8; expected.len()];
-        io.read_exact(&mut got).await.unwrap();
-        String::from_utf8(got).unwrap()
+        read_exactly(&mut io, expected.len()).await
     });
     assert_eq!(got, expected);
     assert_eq!(server_writes(&sim, "limit"), 10);
@@ -153,15 +147,15 @@ fn keep_alive_matrix() {
         sim.block_on(async {
             let mut io = server.connect().await;
             send(&mut io, case.request.as_bytes()).await;
-            let mut got = vec![0u8; case.response.len()];
-            io.read_exact(&mut got).await.unwrap();
-            assert_eq!(String::from_utf8(got).unwrap(), case.response, "case {i}");
+            assert_eq!(
+                read_exactly(&mut io, case.response.len()).await,
+                case.response,
+                "case {i}"
+            );
             if case.kept {
                 send(&mut io, b"GET /again HTTP/1.1\r\nHost: x\r\n\r\n").await;
                 let next = ok("GET /again");
-                let mut got = vec![0u8; next.len()];
-                io.read_exact(&mut got).await.unwrap();
-                assert_eq!(String::from_utf8(got).unwrap(), next, "case {i}");
+                assert_eq!(read_exactly(&mut io, next.len()).await, next, "case {i}");
             } else {
                 let mut rest = Vec::new();
                 io.read_to_end(&mut rest).await.unwrap();
@@ -323,15 +317,11 @@ fn expect_continue_sent_when_the_handler_reads_the_body() {
             b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
         )
         .await;
-        let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
-        let mut got = vec![0u8; interim.len()];
-        io.read_exact(&mut got).await.unwrap();
-        assert_eq!(got, interim);
+        let interim = "HTTP/1.1 100 Continue\r\n\r\n";
+        assert_eq!(read_exactly(&mut io, interim.len()).await, interim);
         send(&mut io, b"hello").await;
         let final_ = ok("read 5");
-        let mut got = vec![0u8; final_.len()];
-        io.read_exact(&mut got).await.unwrap();
-        assert_eq!(String::from_utf8(got).unwrap(), final_);
+        assert_eq!(read_exactly(&mut io, final_.len()).await, final_);
         // The connection goes on.
         send(
             &mut io,
@@ -379,16 +369,12 @@ fn expect_continue_precedes_a_streamed_echo_of_the_body() {
             b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
         )
         .await;
-        let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
-        let mut got = vec![0u8; interim.len()];
-        io.read_exact(&mut got).await.unwrap();
-        assert_eq!(got, interim);
+        let interim = "HTTP/1.1 100 Continue\r\n\r\n";
+        assert_eq!(read_exactly(&mut io, interim.len()).await, interim);
         send(&mut io, b"hello").await;
         // The echo sets no Content-Type.
         let final_ = format!("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n{DATE}\r\nhello");
-        let mut got = vec![0u8; final_.len()];
-        io.read_exact(&mut got).await.unwrap();
-        assert_eq!(String::from_utf8(got).unwrap(), final_);
+        assert_eq!(read_exactly(&mut io, final_.len()).await, final_);
         // Asked for and read whole, the body leaves the connection usable.
         send(
             &mut io,
@@ -421,9 +407,7 @@ fn expect_continue_never_written_after_a_final_head() {
         )
         .await;
         let head = "HTTP/1.1 403 Forbidden\r\ntransfer-encoding: chunked\r\nconnection: close\r\n";
-        let mut got = vec![0u8; head.len()];
-        io.read_exact(&mut got).await.unwrap();
-        assert_eq!(String::from_utf8(got).unwrap(), head);
+        assert_eq!(read_exactly(&mut io, head.len()).await, head);
         send(&mut io, b"5\r\nhello\r\n0\r\n\r\n").await;
         read_to_end(&mut io).await
     });
@@ -479,9 +463,7 @@ fn expert_upgrade_speaks_its_own_protocol_after_101() {
         let head = format!(
             "HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: shout\r\n{DATE}\r\n"
         );
-        let mut got = vec![0u8; head.len() + 4];
-        io.read_exact(&mut got).await.unwrap();
-        assert_eq!(String::from_utf8(got).unwrap(), format!("{head}PING"));
+        assert_eq!(read_exactly(&mut io, head.len() + 4).await, format!("{head}PING"));
         send(&mut io, b"pongquit").await;
         read_to_end(&mut io).await
     });

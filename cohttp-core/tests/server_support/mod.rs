@@ -102,6 +102,13 @@ pub async fn read_to_end(io: &mut BoxTransport) -> String {
     String::from_utf8(out).expect("utf-8")
 }
 
+/// Reads exactly `n` bytes (panics on an early end of stream).
+pub async fn read_exactly(io: &mut BoxTransport, n: usize) -> String {
+    let mut out = vec![0u8; n];
+    io.read_exact(&mut out).await.expect("read");
+    String::from_utf8(out).expect("utf-8")
+}
+
 /// A raw reader of responses on one connection, keeping bytes read past a response.
 #[derive(Default)]
 pub struct Reader {
