@@ -217,6 +217,8 @@ fn sanity_host_follows_each_request_uri_on_one_connection() {
             req(Method::GET, "http://other.test:80/g"),
             req(Method::GET, "http://user@app.test:8080/h"),
             req(Method::GET, "http://app.test:8080/i"),
+            // Same authority but for case: `Host` goes out as written.
+            req(Method::GET, "http://APP.test:8080/j"),
         ]);
         let uri: http::Uri = "http://app.test/".parse().unwrap();
         let mut responses = client.callv(&uri, reqs).unwrap();
@@ -236,6 +238,7 @@ fn sanity_host_follows_each_request_uri_on_one_connection() {
             "other.test",
             "app.test:8080",
             "app.test:8080",
+            "APP.test:8080",
         ]
     );
     assert_eq!(sim.net().connections().len(), 1);

@@ -12,6 +12,7 @@ use std::task::Poll;
 use futures_util::io::{AsyncWrite, AsyncWriteExt, WriteHalf};
 use futures_util::{FutureExt, StreamExt};
 use http::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::uri::{Authority, Scheme};
 use http::{HeaderValue, Method, Version};
 
 use crate::body::{Body, TransferEncoding};
@@ -44,17 +45,20 @@ struct Out {
 }
 
 /// A `Host` value (see [`missing_host`]) and the scheme and authority it was derived from.
+/// The scheme and authority are kept as the URI's own parts (clones share their bytes),
+/// and compared as written: `Host` is sent as written, so case matters here.
 struct HostFor {
-    scheme: Option<String>,
-    authority: Option<String>,
+    scheme: Option<Scheme>,
+    authority: Option<Authority>,
     host: String,
 }
 
 impl HostFor {
-    /// Whether `uri` names the same scheme and authority.
+    /// Whether `uri` names the same scheme and authority, byte for byte.
     fn matches(&self, uri: &http::Uri) -> bool {
-        self.scheme.as_deref() == uri.scheme_str()
-            && self.authority.as_deref() == uri.authority().map(|a| a.as_str())
+        self.scheme.as_ref().map(Scheme::as_str) == uri.scheme_str()
+            && self.authority.as_ref().map(Authority::as_str)
+                == uri.authority().map(Authority::as_str)
     }
 }
 
@@ -338,8 +342,8 @@ fn write_head(
                 let host = missing_host(req, default_host)?.map(|h| h.into_owned());
                 let uri = req.uri();
                 *cache = host.map(|host| HostFor {
-                    scheme: uri.scheme_str().map(str::to_owned),
-                    authority: uri.authority().map(|a| a.as_str().to_owned()),
+                    scheme: uri.scheme().cloned(),
+                    authority: uri.authority().cloned(),
                     host,
                 });
                 cache.as_ref().map(|c| c.host.as_str())
