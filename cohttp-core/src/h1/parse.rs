@@ -213,7 +213,8 @@ fn build_clean_request(
     spare: &mut HeaderMap,
 ) -> Result<Option<ParsedRequest>> {
     let to_bytes = |s: &[u8]| head.slice_ref(s);
-    let (mut request, mut pending) = empty_request(Some(spare), clean.count);
+    let mut request = Request::new(());
+    let mut pending = take_map(&mut request, Some(spare), clean.count);
     let map = request.headers_mut();
     let mut seen = Seen::default();
     for (name, value) in fields.iter().take(clean.count) {
@@ -233,11 +234,14 @@ fn build_clean_request(
     )
 }
 
-/// A request to build in place: with `spare`, its map is that one (emptied; the
-/// request's own empty map is left in its place), so no map is made per request. Room is
-/// reserved for `fields`; more than a header map can hold is the pending error.
-fn empty_request(spare: Option<&mut HeaderMap>, fields: usize) -> (Request<()>, Option<Error>) {
-    let mut request = Request::new(());
+/// Readies `request`'s map for `fields` fields; more than a map can hold is the pending
+/// error returned. With `spare`, the map is that one (emptied; the request's own empty
+/// map is left in its place), so no map is made per request.
+fn take_map(
+    request: &mut Request<()>,
+    spare: Option<&mut HeaderMap>,
+    fields: usize,
+) -> Option<Error> {
     if let Some(spare) = spare {
         // The server's spare map comes cleared already (`clear` walks the whole index).
         if !spare.is_empty() {
@@ -245,12 +249,11 @@ fn empty_request(spare: Option<&mut HeaderMap>, fields: usize) -> (Request<()>, 
         }
         std::mem::swap(request.headers_mut(), spare);
     }
-    let pending = request
+    request
         .headers_mut()
         .try_reserve(fields)
         .err()
-        .map(|_| Error::limit(Limit::HeaderCount));
-    (request, pending)
+        .map(|_| Error::limit(Limit::HeaderCount))
 }
 
 /// Skips the empty lines before a request line and finds the end of the head.
@@ -296,7 +299,8 @@ fn build_request(
     // one, if any): no second map to make and drop. They are built as their lines are
     // read, but what building finds wrong is answered in the order it always was: after
     // any syntax error of the whole head, and after the method and the target.
-    let (mut head, mut pending) = empty_request(spare, scan.fields);
+    let mut head = Request::new(());
+    let mut pending = take_map(&mut head, spare, scan.fields);
     let map = head.headers_mut();
     let mut seen = Seen::default();
     let mut count = 0;
