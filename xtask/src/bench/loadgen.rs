@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-use super::rss;
+use super::rss::{self, CpuTime};
 use super::validate::{Expect, ResponseStream};
 
 /// Read buffer per connection.
@@ -60,9 +60,9 @@ pub struct LoadResult {
     /// Length of the window.
     pub elapsed: Duration,
     /// Server CPU in the window, in cores (1.0 = one core busy throughout).
-    pub server_cpu: Option<f64>,
+    pub server_cpu: Option<CpuTime>,
     /// This process's CPU in the window, in cores.
-    pub loadgen_cpu: Option<f64>,
+    pub loadgen_cpu: Option<CpuTime>,
 }
 
 impl LoadResult {
@@ -100,8 +100,8 @@ struct Snapshot {
     at: Instant,
     completed: u64,
     bytes: u64,
-    server_cpu: Option<f64>,
-    own_cpu: Option<f64>,
+    server_cpu: Option<CpuTime>,
+    own_cpu: Option<CpuTime>,
 }
 
 impl Snapshot {
@@ -110,8 +110,8 @@ impl Snapshot {
             at: Instant::now(),
             completed: c.completed.load(Relaxed),
             bytes: c.bytes.load(Relaxed),
-            server_cpu: server_pid.and_then(rss::cpu_seconds),
-            own_cpu: rss::cpu_seconds(std::process::id()),
+            server_cpu: server_pid.and_then(rss::cpu_time),
+            own_cpu: rss::cpu_time(std::process::id()),
         }
     }
 }
@@ -179,7 +179,9 @@ pub fn run(spec: &LoadSpec) -> Result<LoadResult, String> {
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
         let elapsed = end.at - start.at;
-        let cores = |a: Option<f64>, b: Option<f64>| Some((b? - a?) / elapsed.as_secs_f64());
+        let cores = |a: Option<CpuTime>, b: Option<CpuTime>| {
+            Some(a?.cores_until(&b?, elapsed.as_secs_f64()))
+        };
         Ok(LoadResult {
             requests: end.completed - start.completed,
             bytes: end.bytes - start.bytes,

@@ -695,8 +695,11 @@ fn preflight(cmd: &ServerCmd, core: Option<usize>) -> Result<(), String> {
     Ok(())
 }
 
-fn cores(c: Option<f64>) -> String {
-    c.map_or_else(|| "?".into(), |c| format!("{c:.2} cores"))
+fn cores(c: Option<rss::CpuTime>) -> String {
+    c.map_or_else(
+        || "?".into(),
+        |c| format!("{:.2} cores ({:.2} user)", c.total(), c.user),
+    )
 }
 
 fn measure_memory(cmd: &ServerCmd, count: usize, core: Option<usize>) -> Run {

@@ -27,22 +27,53 @@ pub fn fd_count(pid: u32) -> Option<u64> {
     Some(dir.filter(|e| e.is_ok()).count() as u64)
 }
 
-/// CPU time (user + system) used so far by process `pid`, all threads, in seconds.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let ticks = parse_stat_ticks(&stat)?;
-    Some(ticks as f64 / clock_ticks_per_second())
+/// CPU time a process used, all threads, in seconds (or, as a difference over a window
+/// divided by its length, in cores).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CpuTime {
+    /// In user space.
+    pub user: f64,
+    /// In the kernel, on the process's behalf (system calls, and the network stack's work
+    /// done in them).
+    pub system: f64,
 }
 
-/// `utime + stime` (fields 14 and 15) of a `/proc/PID/stat` line, in clock ticks. The command
-/// name (field 2) may hold spaces and parentheses, so fields are counted after its last `)`.
-fn parse_stat_ticks(stat: &str) -> Option<u64> {
+impl CpuTime {
+    /// User and system together.
+    pub fn total(&self) -> f64 {
+        self.user + self.system
+    }
+
+    /// The time used from `self` to `later`, divided by `seconds`: cores busy on average.
+    pub fn cores_until(&self, later: &CpuTime, seconds: f64) -> CpuTime {
+        CpuTime {
+            user: (later.user - self.user) / seconds,
+            system: (later.system - self.system) / seconds,
+        }
+    }
+}
+
+/// CPU time used so far by process `pid`, all threads.
+pub fn cpu_time(pid: u32) -> Option<CpuTime> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (user, system) = parse_stat_ticks(&stat)?;
+    let hz = clock_ticks_per_second();
+    Some(CpuTime {
+        user: user as f64 / hz,
+        system: system as f64 / hz,
+    })
+}
+
+/// `utime` and `stime` (fields 14 and 15) of a `/proc/PID/stat` line, in clock ticks. The
+/// command name (field 2) may hold spaces and parentheses, so fields are counted after its
+/// last `)`.
+fn parse_stat_ticks(stat: &str) -> Option<(u64, u64)> {
     let rest = &stat[stat.rfind(')')? + 1..];
     // After ")": field 3 (state) is the first word, so utime (14) is the 12th word.
     let mut words = rest.split_whitespace().skip(11);
     let utime: u64 = words.next()?.parse().ok()?;
     let stime: u64 = words.next()?.parse().ok()?;
-    Some(utime + stime)
+    Some((utime, stime))
 }
 
 /// `sysconf(_SC_CLK_TCK)` as `getconf CLK_TCK` reports it (100 on every Linux we run on).
@@ -90,14 +121,14 @@ mod tests {
     #[test]
     fn stat_ticks_skip_a_command_name_with_spaces_and_parens() {
         let stat = "42 (a b) c) S 1 42 42 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0 1 1 1";
-        assert_eq!(parse_stat_ticks(stat), Some(12));
+        assert_eq!(parse_stat_ticks(stat), Some((7, 5)));
     }
 
     #[test]
     fn own_process_has_rss_and_cpu_time() {
         let pid = std::process::id();
         assert!(rss_kib(pid).is_some_and(|k| k > 0));
-        assert!(cpu_seconds(pid).is_some());
+        assert!(cpu_time(pid).is_some());
         // stdin, stdout and stderr at least.
         assert!(fd_count(pid).is_some_and(|n| n >= 3));
     }
