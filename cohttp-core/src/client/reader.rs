@@ -117,9 +117,9 @@ async fn read_loop(
     let mut answered: u64 = 0;
     loop {
         let mut timer: Option<Pin<Box<dyn Timer>>> = None;
-        let parsed = loop {
+        let (parsed, framing) = loop {
             if !buf.is_empty() {
-                if let Some(p) = h1::take_response(buf, &limits)? {
+                if let Some(p) = h1::parse::take_framed_response(buf, &limits)? {
                     break p;
                 }
             }
@@ -137,7 +137,7 @@ async fn read_loop(
                     .with_context(format!("status {}", parsed.head.status())))
             }
         };
-        // `take_response` took the head off `buf` already (its field values slice it).
+        // The head is off `buf` already (its field values slice it), and its framing read.
         let status = parsed.head.status();
         if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
             log::debug!(target: "cohttp::client", "connection {}: interim response {status}", shared.id);
@@ -154,7 +154,7 @@ async fn read_loop(
         let length = if upgraded {
             BodyLength::CloseDelimited
         } else {
-            h1::response_body_length(&method, &parsed.head)?
+            framing.body_length(&method, status, parsed.head.version())?
         };
         let (reply, last) = {
             let mut s = shared.lock();
