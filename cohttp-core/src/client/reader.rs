@@ -115,6 +115,8 @@ async fn read_loop(
     let limits = shared.config.limits.clone();
     // Final responses read on this connection: past the first, it is a reused one.
     let mut answered: u64 = 0;
+    // The last body's hand-off, for the next body once its holder let go of it.
+    let mut spare = incoming::Spare::default();
     loop {
         let mut timer: Option<Pin<Box<dyn Timer>>> = None;
         let (parsed, framing) = loop {
@@ -172,7 +174,7 @@ async fn read_loop(
             }
             BodyEnd::Complete
         } else {
-            let (tx, incoming) = incoming::channel(shared.clone());
+            let (tx, incoming) = incoming::channel(shared.clone(), &mut spare);
             let known = match length {
                 BodyLength::Fixed(n) => Some(n),
                 _ => None,
@@ -195,7 +197,9 @@ async fn read_loop(
             if !delivered {
                 log::debug!(target: "cohttp::client", "connection {}: response to a cancelled call discarded", shared.id);
             }
-            read_body(shared, rd, buf, length, &tx).await?
+            let end = read_body(shared, rd, buf, length, &tx).await?;
+            tx.finish(&mut spare);
+            end
         };
         {
             let mut s = shared.lock();
