@@ -232,9 +232,8 @@ impl<H: Handler> Conn<H> {
                 Head::Bad(e) => return self.answer_bad(e).await,
                 Head::Broken => return,
             }
-            let Some(parsed) = next.take() else { return };
             first = false;
-            match self.exchange(parsed).await {
+            match self.exchange(&mut next).await {
                 Step::Continue => {}
                 Step::Close { linger } => return self.close(linger).await,
                 Step::Broken => return,
@@ -454,15 +453,20 @@ impl<H: Handler> Conn<H> {
         }
     }
 
-    /// One request: handler, response, end of the request body.
-    async fn exchange(&mut self, parsed: ParsedRequest) -> Step {
-        let ParsedRequest {
+    /// One request (`read_head` left it in `next`): handler, response, end of the request
+    /// body. The request is taken from `next` here rather than passed in, which would move
+    /// it once more.
+    async fn exchange(&mut self, next: &mut Option<ParsedRequest>) -> Step {
+        let Some(ParsedRequest {
             head,
             body: length,
             keep_alive,
             expect_continue,
             ..
-        } = parsed;
+        }) = next.take()
+        else {
+            return Step::Broken;
+        };
         let version = head.version();
         let method = head.method().clone();
         if let (BodyLength::Fixed(n), Some(max)) = (&length, self.config.max_request_body) {
@@ -524,8 +528,21 @@ impl<H: Handler> Conn<H> {
             }
             Err(e) => Err(e),
         };
-        let mut reply = match reply {
-            Ok(reply) => reply,
+        // One match on the handler's outcome, so that the response is not moved out of
+        // `Ok` and then out of `Reply` on its way to `respond`.
+        let response = match reply {
+            Ok(Reply::Response(r)) if !r.status().is_informational() => r,
+            Ok(Reply::Expert(expert)) => return self.expert(expert).await,
+            Ok(Reply::Response(r)) => {
+                // An interim or switching status needs an expert response; as a final
+                // answer it would leave the peer waiting.
+                log::error!(
+                    "{:?}: handler answered {} as a final response; use an expert response",
+                    self.info,
+                    r.status()
+                );
+                plain_response(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Err(e) => {
                 let failed = lock(&self.shared).body_failed;
                 let status = failed.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -534,31 +551,14 @@ impl<H: Handler> Conn<H> {
                 } else {
                     log::debug!("{:?}: request body failed: {e}", self.info);
                 }
-                Reply::Response(plain_response(status))
+                plain_response(status)
             }
         };
-        if let Reply::Response(r) = &reply {
-            if r.status().is_informational() {
-                // An interim or switching status needs an expert response; as a final
-                // answer it would leave the peer waiting.
-                log::error!(
-                    "{:?}: handler answered {} as a final response; use an expert response",
-                    self.info,
-                    r.status()
-                );
-                reply = Reply::Response(plain_response(StatusCode::INTERNAL_SERVER_ERROR));
-            }
-        }
-        match reply {
-            Reply::Response(response) => {
-                // The head (and a body in memory) is written at once; only what
-                // remains to send or read needs a future.
-                match self.respond(response, version, &method, keep_alive) {
-                    Rest::Done(step) => step,
-                    rest => self.respond_rest(rest).await,
-                }
-            }
-            Reply::Expert(expert) => self.expert(expert).await,
+        // The head (and a body in memory) is written at once; only what remains to send
+        // or read needs a future.
+        match self.respond(response, version, &method, keep_alive) {
+            Rest::Done(step) => step,
+            rest => self.respond_rest(rest).await,
         }
     }
 
