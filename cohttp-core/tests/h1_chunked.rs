@@ -137,6 +137,25 @@ fn chunked_rejects_whitespace_after_an_extension() {
 }
 
 #[test]
+fn chunked_rejects_whitespace_after_an_extension_name_without_value() {
+    // The same rule as after a value: BWS may follow a name only before `=` (or a next
+    // `;`), so `5;a ` ends its line with whitespace the grammar does not have.
+    chunked_fails(
+        b"5;a \r\nhello\r\n0\r\n\r\n",
+        malformed(ChunkExtension),
+        400,
+    );
+    chunked_fails(
+        b"5\r\nhello\r\n0;a\t\r\n\r\n",
+        malformed(ChunkExtension),
+        400,
+    );
+    // Before a next `;`, the same whitespace is BWS and stays allowed.
+    let o = chunked_ok(b"5;a ;b\t;c=d\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(body(&o), b"hello");
+}
+
+#[test]
 fn chunked_accepts_size_with_many_leading_zeros() {
     // 1*HEXDIG: the value decides overflow, not the digit count.
     let o = chunked_ok(b"000000000000000000005\r\nhello\r\n0\r\n\r\n");

@@ -333,9 +333,12 @@ fn check_extensions(mut s: &[u8]) -> Result<()> {
         if n == 0 {
             return Err(bad());
         }
-        s = skip_ws(&s[n..]);
-        if s.first() == Some(&b'=') {
-            s = skip_ws(&s[1..]);
+        s = &s[n..];
+        // BWS after a name belongs to a following `=`; any other whitespace is left for
+        // the loop's check (before a `;`, or refused at the end of the line).
+        let after_name = skip_ws(s);
+        if after_name.first() == Some(&b'=') {
+            s = skip_ws(&after_name[1..]);
             if s.first() == Some(&b'"') {
                 let mut i = 1;
                 loop {
