@@ -356,6 +356,20 @@ fn chunked_rejects_obs_fold_in_trailer() {
     chunked_fails(b"0\r\nX: 1\r\n 2\r\n\r\n", malformed(Trailer), 400);
 }
 
+#[test]
+fn request_trailer_obs_fold_is_400_while_a_response_one_is_unfolded() {
+    // RFC 9112 §5.2: a server refuses obs-fold in a request (trailers included); only a
+    // user agent reading a response replaces it with SP.
+    let (msgs, end) = requests(
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\r\n 2\r\n\r\n",
+    );
+    assert!(msgs.is_empty());
+    assert!(
+        matches!(&end, End::Failed(f) if f.kind == malformed(Trailer) && f.status == Some(http::StatusCode::BAD_REQUEST)),
+        "{end:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Ends of stream.
 
