@@ -425,7 +425,7 @@ fn unfold_into(fields: &mut HeaderMap, name: &HeaderName, line: &[u8]) -> Result
     if more.is_empty() {
         return Ok(());
     }
-    let Some(value) = fields.get_all(name).iter().last() else {
+    let Some(value) = fields.get_all(name).iter().next_back() else {
         return Err(Error::malformed(Malformed::Trailer));
     };
     let mut joined = Vec::with_capacity(value.len() + 1 + more.len());
@@ -437,7 +437,7 @@ fn unfold_into(fields: &mut HeaderMap, name: &HeaderName, line: &[u8]) -> Result
     let joined =
         HeaderValue::from_bytes(&joined).map_err(|_| Error::malformed(Malformed::Trailer))?;
     if let http::header::Entry::Occupied(mut entry) = fields.entry(name) {
-        if let Some(v) = entry.iter_mut().last() {
+        if let Some(v) = entry.iter_mut().next_back() {
             *v = joined;
         }
     }
