@@ -14,6 +14,8 @@
 //! soon as the bytes so far are wrong or over a limit, so the result does not depend on
 //! how the input was split across reads.
 
+use std::mem::MaybeUninit;
+
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{
     self, HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
@@ -508,17 +510,20 @@ fn build_response(
         None => Bytes::copy_from_slice(s),
     };
 
-    let mut storage = [httparse::EMPTY_HEADER; 100];
+    // The header array is left uninitialized (httparse fills what it parses; `parse` would
+    // first have 100 entries initialized), with the configuration `parse` uses.
+    let mut storage = [MaybeUninit::<httparse::Header<'_>>::uninit(); 100];
     let mut heap;
-    let headers: &mut [httparse::Header<'_>] = if limits.max_headers <= storage.len() {
-        &mut storage[..limits.max_headers]
-    } else {
-        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
-        &mut heap
-    };
-    let mut res = httparse::Response::new(headers);
-    let status = res
-        .parse(head_bytes)
+    let headers: &mut [MaybeUninit<httparse::Header<'_>>] =
+        if limits.max_headers <= storage.len() {
+            &mut storage[..limits.max_headers]
+        } else {
+            heap = vec![MaybeUninit::uninit(); limits.max_headers];
+            &mut heap
+        };
+    let mut res = httparse::Response::new(&mut []);
+    let status = httparse::ParserConfig::default()
+        .parse_response_with_uninit_headers(&mut res, head_bytes, headers)
         .map_err(|e| map_httparse(e, Side::Response, start_line))?;
     if status.is_partial() {
         return Err(Error::malformed(Malformed::StartLine));
@@ -533,9 +538,10 @@ fn build_response(
         return Err(Error::malformed(Malformed::Status));
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
-    let mut fields = HeaderMap::new();
+    // The fields go straight into the head's own (empty) map.
+    let mut head = Response::new(());
     let raw: &[httparse::Header<'_>] = res.headers;
-    let seen = build_headers(raw, &mut fields, &to_bytes)?;
+    let seen = build_headers(raw, head.headers_mut(), &to_bytes)?;
     // The framing fields are read from the raw fields just validated (the same values, in
     // the same order as the map holds them), and only when the head has them: no look-up.
     let framing = ResponseFraming::read(
@@ -545,15 +551,12 @@ fn build_response(
         raw_values(raw, "content-length"),
     )?;
     let keep_alive = if seen.connection {
-        keep_alive(version, &fields)
+        keep_alive(version, head.headers())
     } else {
         version == Version::HTTP_11
     };
-
-    let mut head = Response::new(());
     *head.status_mut() = status;
     *head.version_mut() = version;
-    *head.headers_mut() = fields;
     let parsed = ParsedResponse {
         head,
         head_len: scan.head_len,
