@@ -62,14 +62,17 @@ fn span(buf: &[u8], from: usize, set: &ByteSet) -> usize {
 /// Every byte of a word set to 1.
 const ONES: u64 = u64::from_le_bytes([1; 8]);
 
-/// Whether some byte of the word `w` is below `n` (`n` at most 0x80; exact, whatever
-/// the other bytes).
-fn has_below(w: u64, n: u8) -> bool {
-    w.wrapping_sub(ONES * u64::from(n)) & !w & (ONES << 7) != 0
+/// The high bit of each byte of a word whose byte is below `n` (`n` at most 0x80). A
+/// byte not below `n` can be marked too, but only above a byte that is (the borrow runs
+/// upwards), so the lowest mark is exact.
+fn below_marks(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & (ONES << 7)
 }
 
 /// [`span`] for the target and field values, whose sets hold every byte from `low` up
-/// but DEL (and, for values, HTAB, left to the byte loop): eight bytes at a time first.
+/// but DEL (and, for values, HTAB, left to the byte loop): eight bytes at a time first,
+/// and in the word holding the first byte outside `low..` or DEL, straight to that byte
+/// (the lowest mark: exact).
 fn span_visible(buf: &[u8], from: usize, low: u8, set: &ByteSet) -> usize {
     let rest = buf.get(from..).unwrap_or_default();
     let mut n = 0;
@@ -78,7 +81,10 @@ fn span_visible(buf: &[u8], from: usize, low: u8, set: &ByteSet) -> usize {
             break;
         };
         let w = u64::from_le_bytes(word);
-        if has_below(w, low) || has_below(w ^ (ONES * 0x7f), 1) {
+        let marks = below_marks(w, low) | below_marks(w ^ (ONES * 0x7f), 1);
+        if marks != 0 {
+            // Little-endian: the lowest mark is the first such byte.
+            n += (marks.trailing_zeros() / 8) as usize;
             break;
         }
         n += 8;
@@ -98,6 +104,21 @@ pub(super) struct Span {
 }
 
 impl Span {
+    /// The bytes `start..end`.
+    pub(super) fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// Where these bytes start.
+    pub(super) fn start(self) -> usize {
+        self.start
+    }
+
+    /// Where these bytes end (exclusive).
+    pub(super) fn end(self) -> usize {
+        self.end
+    }
+
     /// These bytes of `buf` (the buffer read, or a copy of its start).
     pub(super) fn of(self, buf: &[u8]) -> &[u8] {
         buf.get(self.start..self.end).unwrap_or_default()
@@ -111,6 +132,8 @@ pub(super) struct RequestLine {
     pub(super) method: Span,
     /// The target: non-empty, visible ASCII or non-ASCII forming valid UTF-8.
     pub(super) target: Span,
+    /// Whether the target is all ASCII (then visible ASCII only: no SP, control or DEL).
+    pub(super) target_ascii: bool,
     /// The minor version: `0` or `1`.
     pub(super) minor: u8,
     /// Where the line ends, its line end excluded.
@@ -119,6 +142,10 @@ pub(super) struct RequestLine {
 
 /// One field line: the name (a token) and the value (no leading or trailing SP/HTAB).
 pub(super) type FieldLine = (Span, Span);
+
+/// `HTTP/1.1` and `HTTP/1.0`, as words.
+const HTTP_1_1: u64 = u64::from_le_bytes(*b"HTTP/1.1");
+const HTTP_1_0: u64 = u64::from_le_bytes(*b"HTTP/1.0");
 
 /// Reads the request line at the start of `buf`, after any empty lines; on success, also
 /// where the field lines start.
@@ -166,14 +193,16 @@ pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine, usize)> {
         end: i - 1,
     };
     let target_bytes = target.of(buf);
-    if !target_bytes.is_ascii() && std::str::from_utf8(target_bytes).is_err() {
+    let target_ascii = target_bytes.is_ascii();
+    if !target_ascii && std::str::from_utf8(target_bytes).is_err() {
         return Err(SyntaxError::Token);
     }
 
     // HTTP-version: exactly `HTTP/1.0` or `HTTP/1.1`.
-    let minor = match buf.get(i..i + 8) {
-        Some(b"HTTP/1.0") => 0,
-        Some(b"HTTP/1.1") => 1,
+    let minor = match buf.get(i..i + 8).map(<[u8; 8]>::try_from) {
+        // One comparison of a word each.
+        Some(Ok(v)) if u64::from_le_bytes(v) == HTTP_1_1 => 1,
+        Some(Ok(v)) if u64::from_le_bytes(v) == HTTP_1_0 => 0,
         Some(_) => return Err(SyntaxError::Version),
         None => {
             // Too short to tell: a wrong byte is an error now, else wait for more.
@@ -191,6 +220,7 @@ pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine, usize)> {
             RequestLine {
                 method,
                 target,
+                target_ascii,
                 minor,
                 end: i,
             },
