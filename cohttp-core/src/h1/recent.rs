@@ -80,13 +80,22 @@ impl<T: AsRaw> Recent<T> {
         }
         if self.len.map(usize::from) == Some(raw.len()) && self.last[..raw.len()] == *raw {
             let value = owned()?;
-            self.kept = Some(value.clone());
+            // Kept only when it gives back exactly `raw` (a maker may accept less).
+            if value.raw() == raw {
+                self.kept = Some(value.clone());
+            }
             return Ok(value);
         }
         self.last[..raw.len()].copy_from_slice(raw);
         // At most RECENT_MAX (64): fits.
         self.len = Some(raw.len() as u8);
         shared()
+    }
+
+    /// The value kept, if any.
+    #[cfg(test)]
+    pub(crate) fn kept(&self) -> Option<&T> {
+        self.kept.as_ref()
     }
 }
 

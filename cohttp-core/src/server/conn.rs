@@ -48,6 +48,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Versio
 
 use crate::body::{Body, TransferEncoding};
 use crate::error::{Error, ErrorKind, Limit, Malformed, Result};
+use crate::h1::recent::RecentFields;
 use crate::h1::{self, BodyLength, Decoded, Encoder, ParsedRequest};
 use crate::runtime::{BoxTransport, Runtime, Timer};
 use crate::server::config::ServerConfig;
@@ -183,6 +184,8 @@ pub(crate) struct Conn<H: Handler> {
     /// The header map of the last response written, cleared: the next request's
     /// fields go into it (no allocation per request for the request's header map).
     spare_headers: HeaderMap,
+    /// The last requests' `Host` value and target, reused while they repeat.
+    recent: RecentFields,
     /// Waiting on the peer to take the write buffer, against the write minimum rate.
     write_budget: Budget,
     _closed: ClosedGuard<H>,
@@ -207,6 +210,7 @@ impl<H: Handler> Conn<H> {
             started: now,
             buffered: 0,
             spare_headers: HeaderMap::new(),
+            recent: RecentFields::default(),
             write_budget: Budget::default(),
             _closed: ClosedGuard {
                 handler: handler.clone(),
@@ -365,10 +369,11 @@ impl<H: Handler> Conn<H> {
                 // Enough responses held: they leave now, whatever is still to be read.
                 if !(full && owed) {
                     if !s.rbuf.is_empty() {
-                        match h1::take_request(
+                        match h1::parse::take_request_recent(
                             &mut s.rbuf,
                             &self.config.limits,
                             &mut self.spare_headers,
+                            Some(&mut self.recent),
                         ) {
                             Ok(Some(p)) => {
                                 *next = Some(p);
