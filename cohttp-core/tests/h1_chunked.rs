@@ -137,6 +137,25 @@ fn chunked_rejects_whitespace_after_an_extension() {
 }
 
 #[test]
+fn chunked_rejects_whitespace_after_an_extension_name_without_value() {
+    // The same rule as after a value: BWS may follow a name only before `=` (or a next
+    // `;`), so `5;a ` ends its line with whitespace the grammar does not have.
+    chunked_fails(
+        b"5;a \r\nhello\r\n0\r\n\r\n",
+        malformed(ChunkExtension),
+        400,
+    );
+    chunked_fails(
+        b"5\r\nhello\r\n0;a\t\r\n\r\n",
+        malformed(ChunkExtension),
+        400,
+    );
+    // Before a next `;`, the same whitespace is BWS and stays allowed.
+    let o = chunked_ok(b"5;a ;b\t;c=d\r\nhello\r\n0\r\n\r\n");
+    assert_eq!(body(&o), b"hello");
+}
+
+#[test]
 fn chunked_accepts_size_with_many_leading_zeros() {
     // 1*HEXDIG: the value decides overflow, not the digit count.
     let o = chunked_ok(b"000000000000000000005\r\nhello\r\n0\r\n\r\n");
@@ -335,6 +354,20 @@ fn chunked_rejects_whitespace_before_colon_in_trailer() {
 #[test]
 fn chunked_rejects_obs_fold_in_trailer() {
     chunked_fails(b"0\r\nX: 1\r\n 2\r\n\r\n", malformed(Trailer), 400);
+}
+
+#[test]
+fn request_trailer_obs_fold_is_400_while_a_response_one_is_unfolded() {
+    // RFC 9112 §5.2: a server refuses obs-fold in a request (trailers included); only a
+    // user agent reading a response replaces it with SP.
+    let (msgs, end) = requests(
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\r\n 2\r\n\r\n",
+    );
+    assert!(msgs.is_empty());
+    assert!(
+        matches!(&end, End::Failed(f) if f.kind == malformed(Trailer) && f.status == Some(http::StatusCode::BAD_REQUEST)),
+        "{end:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -349,6 +349,43 @@ fn response_stream_interim_then_final_then_head_then_chunked() {
 }
 
 #[test]
+fn response_trailer_obs_fold_is_replaced_with_space() {
+    // RFC 9112 §5.2: a user agent replaces each obs-fold in a response with SP, in the
+    // trailer section as in the head (the field-line rule is the same, §7.1.2). The next
+    // response on the connection is read as usual after it.
+    let input = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+        2\r\nhi\r\n0\r\nX-Sum: a\r\n  b\r\n\tc\r\nY: 1\r\n \r\nZ: z\r\n\r\n\
+        HTTP/1.1 204 No Content\r\n\r\n";
+    let (msgs, end) = responses(input, &[Method::GET, Method::GET]);
+    assert_eq!(end, End::Clean);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0].body, b"hi");
+    assert_eq!(
+        msgs[0].trailers,
+        vec![
+            ("x-sum".to_owned(), b"a b c".to_vec()),
+            ("y".to_owned(), b"1".to_vec()),
+            ("z".to_owned(), b"z".to_vec()),
+        ]
+    );
+    assert_eq!(msgs[1].head.status, StatusCode::NO_CONTENT);
+}
+
+#[test]
+fn response_trailer_starting_with_whitespace_continues_nothing() {
+    // The first trailer line cannot be an obs-fold: there is no field to continue.
+    let (msgs, end) = responses(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n X: 1\r\n\r\n",
+        &[Method::GET],
+    );
+    assert!(msgs.is_empty());
+    assert!(
+        matches!(&end, End::Failed(f) if f.kind == malformed(Trailer)),
+        "{end:?}"
+    );
+}
+
+#[test]
 fn response_close_delimited_body_runs_to_the_close() {
     let (msgs, end) = responses(
         b"HTTP/1.0 200 OK\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",

@@ -215,6 +215,20 @@ fn response_with_differing_content_lengths_is_refused() {
 }
 
 #[test]
+fn response_trailer_obs_fold_is_unfolded_and_the_next_response_stays_framed() {
+    // RFC 9112 §5.2: the client replaces obs-fold in a response with SP, trailers
+    // included, rather than failing the body; the fold never ends the trailer section,
+    // so the second response is read from exactly where the first one ended.
+    let outcomes = two_gets(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+          3\r\none\r\n0\r\nX-Note: a\r\n b\r\n\r\n\
+          HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo",
+    );
+    let got: Vec<_> = outcomes.iter().map(|o| o.as_deref().ok()).collect();
+    assert_eq!(got, [Some("one"), Some("two")], "{outcomes:?}");
+}
+
+#[test]
 fn redirect_location_cannot_carry_cr_lf() {
     // A `Uri` cannot hold CR or LF (nor any control): no CRLF-laden location reaches
     // `respond_redirect` at all.

@@ -252,6 +252,19 @@ fn malformed_chunk_while_the_handler_reads_is_400_and_closes() {
 }
 
 #[test]
+fn chunk_extension_name_followed_by_whitespace_is_400_and_closes() {
+    // RFC 9112 §7.1.1: BWS after an extension name only before `=` or `;`. A line
+    // ending `;a ` is as malformed as one ending `;a=b ` (already refused).
+    let (got, calls) = exchange(
+        221,
+        b"POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2;a \r\nab\r\n0\r\n\r\n",
+        config(),
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(got, error_response(StatusCode::BAD_REQUEST));
+}
+
+#[test]
 fn handler_panic_is_500_and_the_next_pipelined_request_is_answered() {
     let sim = Sim::new(230);
     let server = TestServer::start(&sim, "panic", app(), config());

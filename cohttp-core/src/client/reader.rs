@@ -283,7 +283,7 @@ async fn read_body(
     tx: &BodySender,
 ) -> Result<BodyEnd> {
     let limit = shared.config.drain_limit;
-    let mut decoder = Decoder::new(length, &shared.config.limits);
+    let mut decoder = Decoder::for_response(length, &shared.config.limits);
     let mut drain: Option<Drain> = None;
     loop {
         if drain.is_none() && tx.is_gone() {

@@ -4,7 +4,9 @@
 //! zero-copy [`Bytes`] split from it; bytes after the body stay in the buffer for the
 //! next message. Chunked decoding follows RFC 9112 §7.1: sizes strictly hexadecimal and
 //! without overflow, extensions parsed and bounded, chunk data followed by CRLF, and
-//! trailer fields kept. A body that ends early is an error, never a shorter body.
+//! trailer fields kept (obs-fold in them refused, except in a response read by a client:
+//! [`Decoder::for_response`] unfolds it). A body that ends early is an error, never a
+//! shorter body.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -44,6 +46,9 @@ pub struct Decoder {
     max_line: usize,
     max_trailers: usize,
     trailers: Option<HeaderMap>,
+    /// Whether obs-fold in the trailer section is replaced with SP (a response read by
+    /// a user agent) rather than refused.
+    unfold_trailers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +83,29 @@ impl Decoder {
             max_line: limits.max_chunk_ext,
             max_trailers: limits.max_trailer_bytes,
             trailers: None,
+            unfold_trailers: false,
+        }
+    }
+
+    /// A decoder for the body of a response, read by a client: as [`Decoder::new`],
+    /// except that a trailer field line continued onto the next line (obs-fold) is
+    /// joined to it with SP instead of being refused. RFC 9112 §5.2 has a user agent
+    /// replace each obs-fold in a response with SP, as the response head's fields are;
+    /// a server still refuses it in a request's trailers.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use cohttp_core::h1::{BodyLength, Decoded, Decoder, Limits};
+    ///
+    /// let mut buf = BytesMut::from(&b"0\r\nX: a\r\n b\r\n\r\n"[..]);
+    /// let mut d = Decoder::for_response(BodyLength::Chunked, &Limits::default());
+    /// assert_eq!(d.decode(&mut buf).unwrap(), Decoded::Done);
+    /// assert_eq!(d.trailers().unwrap()["x"], "a b");
+    /// ```
+    pub fn for_response(length: BodyLength, limits: &Limits) -> Decoder {
+        Decoder {
+            unfold_trailers: true,
+            ..Decoder::new(length, limits)
         }
     }
 
@@ -229,6 +257,8 @@ impl Decoder {
     fn trailer_section(&mut self, buf: &[u8]) -> Result<Option<usize>> {
         let mut start = 0;
         let mut fields = HeaderMap::new();
+        // The name of the last field line, which an obs-fold line continues.
+        let mut last: Option<HeaderName> = None;
         loop {
             // Errors are checked in the order a byte-by-byte reader meets them, so that
             // the error does not depend on the read boundaries: a bare CR is seen once the
@@ -269,8 +299,18 @@ impl Decoder {
                 }
                 return Ok(Some(end));
             }
-            let (name, value) = parse_field_line(line)?;
-            fields.append(name, value);
+            if let [b' ' | b'\t', ..] = line {
+                // obs-fold: joined to the previous line's value when unfolding, refused
+                // otherwise (and always on the first line: it continues nothing).
+                match (self.unfold_trailers, &last) {
+                    (true, Some(name)) => unfold_into(&mut fields, name, line)?,
+                    _ => return Err(Error::malformed(Malformed::Trailer)),
+                }
+            } else {
+                let (name, value) = parse_field_line(line)?;
+                fields.append(name.clone(), value);
+                last = Some(name);
+            }
             start = end;
         }
     }
@@ -333,9 +373,12 @@ fn check_extensions(mut s: &[u8]) -> Result<()> {
         if n == 0 {
             return Err(bad());
         }
-        s = skip_ws(&s[n..]);
-        if s.first() == Some(&b'=') {
-            s = skip_ws(&s[1..]);
+        s = &s[n..];
+        // BWS after a name belongs to a following `=`; any other whitespace is left for
+        // the loop's check (before a `;`, or refused at the end of the line).
+        let after_name = skip_ws(s);
+        if after_name.first() == Some(&b'=') {
+            s = skip_ws(&after_name[1..]);
             if s.first() == Some(&b'"') {
                 let mut i = 1;
                 loop {
@@ -375,6 +418,43 @@ fn check_extensions(mut s: &[u8]) -> Result<()> {
     }
 }
 
+/// Appends the text of an obs-fold line (`line`, starting with whitespace) to the last
+/// value of `name` in `fields`, after one SP.
+fn unfold_into(fields: &mut HeaderMap, name: &HeaderName, line: &[u8]) -> Result<()> {
+    let more = trim_ows(line);
+    if more.is_empty() {
+        return Ok(());
+    }
+    let Some(value) = fields.get_all(name).iter().next_back() else {
+        return Err(Error::malformed(Malformed::Trailer));
+    };
+    let mut joined = Vec::with_capacity(value.len() + 1 + more.len());
+    joined.extend_from_slice(value.as_bytes());
+    if !joined.is_empty() {
+        joined.push(b' ');
+    }
+    joined.extend_from_slice(more);
+    let joined =
+        HeaderValue::from_bytes(&joined).map_err(|_| Error::malformed(Malformed::Trailer))?;
+    if let http::header::Entry::Occupied(mut entry) = fields.entry(name) {
+        if let Some(v) = entry.iter_mut().next_back() {
+            *v = joined;
+        }
+    }
+    Ok(())
+}
+
+/// `s` without the SP and HTAB at its ends.
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
 /// One `name: value` trailer line; no whitespace before the colon, no obs-fold.
 fn parse_field_line(line: &[u8]) -> Result<(HeaderName, HeaderValue)> {
     let bad = || Error::malformed(Malformed::Trailer);
@@ -383,13 +463,7 @@ fn parse_field_line(line: &[u8]) -> Result<(HeaderName, HeaderValue)> {
     if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
         return Err(bad());
     }
-    let mut value = &line[colon + 1..];
-    while let [b' ' | b'\t', rest @ ..] = value {
-        value = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = value {
-        value = rest;
-    }
+    let value = trim_ows(&line[colon + 1..]);
     let name = HeaderName::from_bytes(name).map_err(|_| bad())?;
     let value = HeaderValue::from_bytes(value).map_err(|_| bad())?;
     Ok((name, value))

@@ -342,7 +342,7 @@ async fn read_responses(
         };
         let _ = buf.split_to(parsed.head_len);
         let length = response_body_length(&Method::GET, &parsed.head).map_err(err)?;
-        let mut decoder = Decoder::new(length, &limits);
+        let mut decoder = Decoder::for_response(length, &limits);
         let mut body = BytesMut::new();
         loop {
             match decoder.decode(&mut buf).map_err(err)? {

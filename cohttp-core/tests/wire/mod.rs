@@ -496,11 +496,13 @@ enum State<H> {
 
 /// Reads a stream of messages fed in pieces of the given sizes (the rest in one piece),
 /// then ends it as the peer closing. `head` parses a head at the front of the buffer and
-/// gives the head, its length and its body length.
+/// gives the head, its length and its body length; `decoder` makes the body's decoder
+/// (a server's for requests, a client's for responses).
 fn read_stream<H: Clone>(
     input: &[u8],
     pieces: &[usize],
     limits: &Limits,
+    decoder: fn(BodyLength, &Limits) -> Decoder,
     mut head: impl FnMut(&[u8], usize) -> Result<Option<(H, usize, Len)>, Failure>,
 ) -> (Vec<Message<H>>, End) {
     let mut out = Vec::new();
@@ -520,11 +522,8 @@ fn read_stream<H: Clone>(
                         Ok(None) => break,
                         Ok(Some((h, head_len, len))) => {
                             let _ = buf.split_to(head_len);
-                            state = State::Body(
-                                h,
-                                Decoder::new(len.to_body_length(), limits),
-                                Vec::new(),
-                            );
+                            state =
+                                State::Body(h, decoder(len.to_body_length(), limits), Vec::new());
                         }
                         Err(f) => return (out, End::Failed(f)),
                     }
@@ -602,7 +601,7 @@ pub fn requests_in_pieces(
     pieces: &[usize],
     limits: &Limits,
 ) -> (Vec<Message<Req>>, End) {
-    read_stream(input, pieces, limits, |b, _| {
+    read_stream(input, pieces, limits, Decoder::new, |b, _| {
         parse_req(b, limits).map(|o| {
             o.map(|(r, l)| {
                 let len = r.body;
@@ -631,7 +630,7 @@ pub fn responses_in_pieces(
     pieces: &[usize],
     limits: &Limits,
 ) -> (Vec<Message<Resp>>, End) {
-    read_stream(input, pieces, limits, |b, index| {
+    read_stream(input, pieces, limits, Decoder::for_response, |b, index| {
         let parsed = parse_response(b, limits).map_err(|e| Failure::of(&e))?;
         let Some(p) = parsed else { return Ok(None) };
         let method = methods.get(index).cloned().unwrap_or(Method::GET);
