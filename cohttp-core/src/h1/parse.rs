@@ -54,6 +54,19 @@ pub struct ParsedRequest {
     pub expect_continue: bool,
 }
 
+impl ParsedRequest {
+    /// A request still to be read, whose head took `head_len` bytes: `GET /`, no fields.
+    fn empty(head_len: usize) -> ParsedRequest {
+        ParsedRequest {
+            head: Request::new(()),
+            head_len,
+            body: BodyLength::Fixed(0),
+            keep_alive: false,
+            expect_continue: false,
+        }
+    }
+}
+
 /// A parsed response head.
 #[derive(Debug)]
 pub struct ParsedResponse {
@@ -243,9 +256,9 @@ fn build_clean_request(
     spare: &mut HeaderMap,
     mut recent: Option<&mut RecentFields>,
 ) -> Result<Option<ParsedRequest>> {
-    let mut request = Request::new(());
-    let mut pending = take_map(&mut request, Some(spare), clean.count);
-    let map = request.headers_mut();
+    let mut parsed = ParsedRequest::empty(clean.skip + clean.head_len);
+    let mut pending = take_map(&mut parsed.head, Some(spare), clean.count);
+    let map = parsed.head.headers_mut();
     let mut seen = Seen::default();
     for &[name_start, name_end, value_start, value_end] in fields.iter().take(clean.count) {
         if pending.is_some() {
@@ -267,18 +280,12 @@ fn build_clean_request(
         .err();
     }
     let target = clean.line.target;
-    finish_request(
-        request,
-        &clean.line,
-        head,
-        seen,
-        pending,
-        TargetBytes {
-            bytes: || head.slice(target.start()..target.end()),
-            recent: recent.map(|r| &mut r.target),
-        },
-        clean.skip + clean.head_len,
-    )
+    let target = TargetBytes {
+        bytes: || head.slice(target.start()..target.end()),
+        recent: recent.map(|r| &mut r.target),
+    };
+    finish_request(&mut parsed, &clean.line, head, seen, pending, target)?;
+    Ok(Some(parsed))
 }
 
 /// Readies `request`'s map for `fields` fields; more than a map can hold is the pending
@@ -346,9 +353,9 @@ fn build_request(
     // one, if any): no second map to make and drop. They are built as their lines are
     // read, but what building finds wrong is answered in the order it always was: after
     // any syntax error of the whole head, and after the method and the target.
-    let mut head = Request::new(());
-    let mut pending = take_map(&mut head, spare, scan.fields);
-    let map = head.headers_mut();
+    let mut parsed = ParsedRequest::empty(skip + scan.head_len);
+    let mut pending = take_map(&mut parsed.head, spare, scan.fields);
+    let map = parsed.head.headers_mut();
     let mut seen = Seen::default();
     let mut count = 0;
     loop {
@@ -375,32 +382,28 @@ fn build_request(
         }
     }
 
-    finish_request(
-        head,
-        &line,
-        head_bytes,
-        seen,
-        pending,
-        TargetBytes {
-            bytes: || to_bytes(line.target.of(head_bytes)),
-            recent: None,
-        },
-        skip + scan.head_len,
-    )
+    let target = TargetBytes {
+        bytes: || to_bytes(line.target.of(head_bytes)),
+        recent: None,
+    };
+    finish_request(&mut parsed, &line, head_bytes, seen, pending, target)?;
+    Ok(Some(parsed))
 }
 
 /// The rest of a request once its head is read and its fields are in `head`'s map (or
 /// `pending` says what building them found wrong): the method, the version, the target,
-/// framing, `Host`, persistence; `head_len` is what the parsed request says it used.
+/// framing, `Host`, persistence, set in `parsed` (made by [`ParsedRequest::empty`] and
+/// returned by the caller: the ~250-byte request is built where it is returned, not
+/// moved there).
 fn finish_request(
-    mut head: Request<()>,
+    parsed: &mut ParsedRequest,
     line: &RequestLine,
     head_bytes: &[u8],
     seen: Seen<'_>,
     pending: Option<Error>,
     target: TargetBytes<'_, impl FnOnce() -> Bytes>,
-    head_len: usize,
-) -> Result<Option<ParsedRequest>> {
+) -> Result<()> {
+    let head = &mut parsed.head;
     let method = match line.method.of(head_bytes) {
         b"GET" => Method::GET,
         m => Method::from_bytes(m).map_err(|_| Error::malformed(Malformed::Method))?,
@@ -444,13 +447,10 @@ fn finish_request(
     if let Some(raw) = raw_target {
         head.extensions_mut().insert(raw);
     }
-    Ok(Some(ParsedRequest {
-        head,
-        head_len,
-        body: framing,
-        keep_alive,
-        expect_continue,
-    }))
+    parsed.body = framing;
+    parsed.keep_alive = keep_alive;
+    parsed.expect_continue = expect_continue;
+    Ok(())
 }
 
 /// Parses a response head from the start of `buf`.
@@ -1032,13 +1032,60 @@ fn field_name(name: &[u8]) -> Result<(HeaderName, Field)> {
         _ => &[],
     };
     for (lower, header, field) in known {
-        if name.eq_ignore_ascii_case(lower) {
+        if eq_lowercase(name, lower) {
             return Ok((header.clone(), *field));
         }
     }
     let header =
         HeaderName::from_bytes(name).map_err(|_| Error::malformed(Malformed::HeaderName))?;
     Ok((header, Field::Other))
+}
+
+/// Whether `name` is `lower` but for the case of its letters (`name.eq_ignore_ascii_case
+/// (lower)`), for `lower` of lowercase ASCII: compared 8 (or 4) bytes at a time, the
+/// last word overlapping the one before it.
+fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
+    let n = lower.len();
+    if name.len() != n {
+        return false;
+    }
+    if n >= 8 {
+        let word = |b: &[u8], i: usize| {
+            b.get(i..i + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map_or(0, u64::from_le_bytes)
+        };
+        let mut i = 0;
+        while i + 8 < n {
+            if !word_eq_lowercase(word(name, i), word(lower, i)) {
+                return false;
+            }
+            i += 8;
+        }
+        word_eq_lowercase(word(name, n - 8), word(lower, n - 8))
+    } else if n >= 4 {
+        let half = |b: &[u8], i: usize| {
+            b.get(i..i + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
+        };
+        word_eq_lowercase(half(name, 0), half(lower, 0))
+            && word_eq_lowercase(half(name, n - 4), half(lower, n - 4))
+    } else {
+        name.eq_ignore_ascii_case(lower)
+    }
+}
+
+/// [`eq_lowercase`] for one word: `lower`'s bytes are ASCII (below 0x80), lowercase.
+/// Where `lower` has a letter, `0x20` is set in `name`'s byte before comparing, which
+/// makes exactly that letter's two cases equal to it; elsewhere the bytes must be equal.
+fn word_eq_lowercase(name: u64, lower: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    // 0x80 in each byte from `a` on, and (no carry: bytes below 0x80) each above `z`.
+    let from_a = lower.wrapping_add(ONES * (0x80 - u64::from(b'a')));
+    let above_z = lower.wrapping_add(ONES * (0x80 - u64::from(b'z') - 1));
+    let letters = (from_a & !above_z & (ONES << 7)) >> 2;
+    name | letters == lower
 }
 
 /// Builds the `http` crate's field map into `map` (empty), validating names and values.
@@ -1282,7 +1329,11 @@ const REG_NAME_CHARS: [bool; 256] = {
 /// the end or a `:`; `0` (not a valid non-empty host) otherwise.
 fn reg_name_len(h: &[u8]) -> usize {
     let hex = |j: usize| h.get(j).is_some_and(u8::is_ascii_hexdigit);
-    let mut i = 0;
+    // The plain characters first, in one scan (most hosts have nothing else).
+    let mut i = h
+        .iter()
+        .position(|&b| !REG_NAME_CHARS[usize::from(b)])
+        .unwrap_or(h.len());
     loop {
         match h.get(i) {
             Some(&b) if REG_NAME_CHARS[usize::from(b)] => i += 1,
@@ -1707,6 +1758,48 @@ mod tests {
             kept_hosts > 0 && kept_targets > 0,
             "{kept_hosts} {kept_targets}"
         );
+    }
+
+    #[test]
+    fn known_names_match_as_eq_ignore_ascii_case_does() {
+        let tables: [&[Known]; 14] = [
+            &KNOWN_4, &KNOWN_6, &KNOWN_7, &KNOWN_8, &KNOWN_9, &KNOWN_10, &KNOWN_12, &KNOWN_13,
+            &KNOWN_14, &KNOWN_15, &KNOWN_16, &KNOWN_17, &KNOWN_18, &KNOWN_25,
+        ];
+        for (lower, _, _) in tables.iter().flat_map(|t| t.iter()) {
+            assert!(eq_lowercase(&lower.to_ascii_uppercase(), lower));
+            // Every byte at every position: the same answer as the byte-wise comparison.
+            for at in 0..lower.len() {
+                for byte in 0..=255u8 {
+                    let mut name = lower.to_vec();
+                    name[at] = byte;
+                    assert_eq!(
+                        eq_lowercase(&name, lower),
+                        name.eq_ignore_ascii_case(lower),
+                        "{name:?} {lower:?}"
+                    );
+                }
+            }
+            assert!(!eq_lowercase(&lower[1..], lower));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lowercase_comparison_agrees_with_eq_ignore_ascii_case(
+            lower in "[a-z0-9._~!-]{0,30}",
+            flips in proptest::collection::vec(proptest::prelude::any::<(u8, u8)>(), 0..4),
+        ) {
+            let lower = lower.into_bytes();
+            let mut name = lower.to_ascii_uppercase();
+            for (at, byte) in flips {
+                if let Some(b) = name.get_mut(usize::from(at) % lower.len().max(1)) {
+                    *b = byte;
+                }
+            }
+            proptest::prop_assert_eq!(eq_lowercase(&name, &lower), name.eq_ignore_ascii_case(&lower));
+            proptest::prop_assert_eq!(eq_lowercase(&lower, &lower), true);
+        }
     }
 
     #[test]
