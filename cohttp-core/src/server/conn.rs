@@ -387,7 +387,9 @@ impl<H: Handler> Conn<H> {
                         }
                     }
                     if s.read_eof {
-                        return if s.rbuf.is_empty() {
+                        // Empty lines before a request line are ignored (RFC 9112
+                        // §2.2): a stream ending after only those ended between requests.
+                        return if s.rbuf.chunks(2).all(|line| line == b"\r\n") {
                             Head::Idle
                         } else {
                             Head::Bad(Error::malformed(Malformed::TruncatedHead))
