@@ -472,7 +472,8 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
     let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
         return Ok(None);
     };
-    build_response(buf, None, &scan, limits)
+    let (parsed, _) = build_response(buf, None, &scan, limits)?;
+    Ok(Some(parsed))
 }
 
 /// Like [`parse_response`], but takes the head off the front of `buf` (`head_len` bytes,
@@ -489,11 +490,20 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
 /// assert_eq!(&buf[..], b"hi");
 /// ```
 pub fn take_response(buf: &mut BytesMut, limits: &Limits) -> Result<Option<ParsedResponse>> {
+    Ok(take_framed_response(buf, limits)?.map(|(parsed, _)| parsed))
+}
+
+/// [`take_response`], with the framing the head declares (read while its fields were, so
+/// the client's reader finds the body length without looking the fields up again).
+pub(crate) fn take_framed_response(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Option<(ParsedResponse, ResponseFraming)>> {
     let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
         return Ok(None);
     };
     let head = buf.split_to(scan.head_len).freeze();
-    build_response(&head, Some(&head), &scan, limits)
+    build_response(&head, Some(&head), &scan, limits).map(Some)
 }
 
 /// Builds a response from its complete head `buf` (`scan` found its end). With `shared`
@@ -503,7 +513,7 @@ fn build_response(
     shared: Option<&Bytes>,
     scan: &Scan,
     limits: &Limits,
-) -> Result<Option<ParsedResponse>> {
+) -> Result<(ParsedResponse, ResponseFraming)> {
     let start_line = &buf[..scan.start_line_len];
     let rewritten = match (
         scan.obs_fold,
@@ -550,19 +560,149 @@ fn build_response(
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
     let mut fields = HeaderMap::new();
-    build_headers(res.headers, &mut fields, &to_bytes)?;
-    check_response_framing(&fields)?;
-    let keep_alive = keep_alive(version, &fields);
+    let raw: &[httparse::Header<'_>] = res.headers;
+    let seen = build_headers(raw, &mut fields, &to_bytes)?;
+    // The framing fields are read from the raw fields just validated (the same values, in
+    // the same order as the map holds them), and only when the head has them: no look-up.
+    let framing = ResponseFraming::read(
+        seen.transfer_encoding,
+        seen.content_length,
+        raw_values(raw, "transfer-encoding"),
+        raw_values(raw, "content-length"),
+    )?;
+    let keep_alive = if seen.connection {
+        keep_alive(version, &fields)
+    } else {
+        version == Version::HTTP_11
+    };
 
     let mut head = Response::new(());
     *head.status_mut() = status;
     *head.version_mut() = version;
     *head.headers_mut() = fields;
-    Ok(Some(ParsedResponse {
+    let parsed = ParsedResponse {
         head,
         head_len: scan.head_len,
         keep_alive,
-    }))
+    };
+    Ok((parsed, framing))
+}
+
+/// The values (trimmed, as the field map holds them) of the raw fields named `name`
+/// (lowercase letters and `-`), in order. The raw names are valid tokens (the map took
+/// them): setting bit 0x20 of a token byte gives a lowercase letter or `-` only from that
+/// letter in either case or from `-`, so this compares as `eq_ignore_ascii_case`, cheaper.
+fn raw_values<'a>(
+    raw: &'a [httparse::Header<'a>],
+    name: &'static str,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
+    raw.iter()
+        .take_while(|h| !h.name.is_empty())
+        .filter(move |h| {
+            h.name.len() == name.len()
+                && h.name.bytes().zip(name.bytes()).all(|(a, b)| a | 0x20 == b)
+        })
+        .map(|h| trim(h.value))
+}
+
+/// What a response head declares about its body, whatever the request: the transfer
+/// codings (then no `Content-Length`: both are refused) or the one `Content-Length`.
+/// Reading it applies the method-independent framing rules (with their errors); the
+/// body length then depends on the request method and the status ([`Self::body_length`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ResponseFraming {
+    codings: Option<Codings>,
+    content_length: Option<u64>,
+}
+
+impl ResponseFraming {
+    /// Reads the framing from the `Transfer-Encoding` and `Content-Length` values (read
+    /// only when `has_te`, `has_cl` say the head has such fields): `Content-Length` with
+    /// `Transfer-Encoding` is refused, codings must be well-formed, `Content-Length` values
+    /// must agree.
+    fn read<'a>(
+        has_te: bool,
+        has_cl: bool,
+        te: impl Iterator<Item = &'a [u8]>,
+        cl: impl Iterator<Item = &'a [u8]>,
+    ) -> Result<ResponseFraming> {
+        if has_te {
+            if has_cl {
+                return Err(Error::malformed(
+                    Malformed::ContentLengthWithTransferEncoding,
+                ));
+            }
+            let mut codings: Option<Codings> = None;
+            each_coding(te, |c| {
+                let chunked = codings.map_or(0, |k| k.chunked);
+                codings = Some(Codings {
+                    last: c,
+                    chunked: chunked + usize::from(c == Coding::Chunked),
+                });
+            })?;
+            return Ok(ResponseFraming {
+                codings,
+                content_length: None,
+            });
+        }
+        let content_length = if has_cl { content_length_in(cl)? } else { None };
+        Ok(ResponseFraming {
+            codings: None,
+            content_length,
+        })
+    }
+
+    /// Reads the framing from a head's field map.
+    fn of_headers(headers: &HeaderMap) -> Result<ResponseFraming> {
+        ResponseFraming::read(
+            headers.contains_key(TRANSFER_ENCODING),
+            headers.contains_key(CONTENT_LENGTH),
+            headers
+                .get_all(TRANSFER_ENCODING)
+                .iter()
+                .map(|v| v.as_bytes()),
+            headers.get_all(CONTENT_LENGTH).iter().map(|v| v.as_bytes()),
+        )
+    }
+
+    /// The body length of this response (`status`, `version`) to a request with
+    /// `method`, by RFC 9112 §6.3 (see [`response_body_length`]).
+    pub(crate) fn body_length(
+        &self,
+        method: &Method,
+        status: StatusCode,
+        version: Version,
+    ) -> Result<BodyLength> {
+        if has_no_body(method, status) {
+            return Ok(BodyLength::Fixed(0));
+        }
+        if let Some(codings) = self.codings {
+            if version == Version::HTTP_10 {
+                // RFC 9112 §6.1: framing of an HTTP/1.0 message with Transfer-Encoding is
+                // faulty; read it to the close.
+                return Ok(BodyLength::CloseDelimited);
+            }
+            return match codings.last {
+                Coding::Chunked if codings.chunked == 1 => Ok(BodyLength::Chunked),
+                Coding::Chunked => Err(Error::malformed(Malformed::TransferEncoding)),
+                _ => Ok(BodyLength::CloseDelimited),
+            };
+        }
+        Ok(match self.content_length {
+            Some(n) => BodyLength::Fixed(n),
+            None => BodyLength::CloseDelimited,
+        })
+    }
+}
+
+/// Whether a response with `status` to a request with `method` has no body, whatever
+/// its fields say: to `HEAD`, a 1xx, 204 or 304, a 2xx to `CONNECT`.
+fn has_no_body(method: &Method, status: StatusCode) -> bool {
+    method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || (method == Method::CONNECT && status.is_success())
 }
 
 /// The body length of a response to a request with `method` (RFC 9112 §6.3).
@@ -581,40 +721,10 @@ fn build_response(
 /// assert_eq!(response_body_length(&Method::HEAD, &r).unwrap(), BodyLength::Fixed(0));
 /// ```
 pub fn response_body_length(method: &Method, head: &Response<()>) -> Result<BodyLength> {
-    let status = head.status();
-    if method == Method::HEAD
-        || status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
-        || (method == Method::CONNECT && status.is_success())
-    {
+    if has_no_body(method, head.status()) {
         return Ok(BodyLength::Fixed(0));
     }
-    let headers = head.headers();
-    if headers.contains_key(TRANSFER_ENCODING) {
-        if headers.contains_key(CONTENT_LENGTH) {
-            return Err(Error::malformed(
-                Malformed::ContentLengthWithTransferEncoding,
-            ));
-        }
-        let codings = transfer_codings(headers)?;
-        if head.version() == Version::HTTP_10 {
-            // RFC 9112 §6.1: framing of an HTTP/1.0 message with Transfer-Encoding is
-            // faulty; read it to the close.
-            return Ok(BodyLength::CloseDelimited);
-        }
-        return Ok(match codings.last() {
-            Some(Coding::Chunked) if chunked_once(&codings) => BodyLength::Chunked,
-            Some(Coding::Chunked) => {
-                return Err(Error::malformed(Malformed::TransferEncoding));
-            }
-            _ => BodyLength::CloseDelimited,
-        });
-    }
-    match content_length(headers)? {
-        Some(n) => Ok(BodyLength::Fixed(n)),
-        None => Ok(BodyLength::CloseDelimited),
-    }
+    ResponseFraming::of_headers(head.headers())?.body_length(method, head.status(), head.version())
 }
 
 /// Whether the `Connection` fields hold `token` (case-insensitive, in comma lists,
@@ -1355,8 +1465,30 @@ enum Coding {
 /// The transfer codings of every `Transfer-Encoding` field, in order.
 fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
     let mut out = Vec::new();
-    for v in headers.get_all(TRANSFER_ENCODING) {
-        for c in v.as_bytes().split(|&b| b == b',') {
+    let values = headers
+        .get_all(TRANSFER_ENCODING)
+        .iter()
+        .map(|v| v.as_bytes());
+    each_coding(values, |c| out.push(c))?;
+    Ok(out)
+}
+
+/// The last transfer coding of a message, and how many of its codings are `chunked`.
+#[derive(Debug, Clone, Copy)]
+struct Codings {
+    last: Coding,
+    chunked: usize,
+}
+
+/// Calls `each` with every transfer coding of the `Transfer-Encoding` values, in order;
+/// an error when one is malformed or there is none.
+fn each_coding<'a>(
+    values: impl Iterator<Item = &'a [u8]>,
+    mut each: impl FnMut(Coding),
+) -> Result<()> {
+    let mut any = false;
+    for v in values {
+        for c in v.split(|&b| b == b',') {
             let c = trim(c);
             if c.is_empty() {
                 continue;
@@ -1367,7 +1499,8 @@ fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
             if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
                 return Err(Error::malformed(Malformed::TransferEncoding));
             }
-            out.push(if name.eq_ignore_ascii_case(b"chunked") {
+            any = true;
+            each(if name.eq_ignore_ascii_case(b"chunked") {
                 if c.len() != name.len() {
                     return Err(Error::malformed(Malformed::TransferEncoding));
                 }
@@ -1388,10 +1521,10 @@ fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
             });
         }
     }
-    if out.is_empty() {
+    if !any {
         return Err(Error::malformed(Malformed::TransferEncoding));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn chunked_once(codings: &[Coding]) -> bool {
@@ -1401,9 +1534,14 @@ fn chunked_once(codings: &[Coding]) -> bool {
 /// The one `Content-Length` value, if any: every value (and list element) must be the
 /// same decimal number (RFC 9112 §6.3 ¶5, RFC 9110 §8.6).
 fn content_length(headers: &HeaderMap) -> Result<Option<u64>> {
+    content_length_in(headers.get_all(CONTENT_LENGTH).iter().map(|v| v.as_bytes()))
+}
+
+/// [`content_length`] of these `Content-Length` values.
+fn content_length_in<'a>(values: impl Iterator<Item = &'a [u8]>) -> Result<Option<u64>> {
     let mut found: Option<u64> = None;
-    for v in headers.get_all(CONTENT_LENGTH) {
-        for part in v.as_bytes().split(|&b| b == b',') {
+    for v in values {
+        for part in v.split(|&b| b == b',') {
             let n = parse_decimal(trim(part))?;
             match found {
                 Some(prev) if prev != n => {
@@ -1457,21 +1595,6 @@ fn request_framing(headers: &HeaderMap, version: Version) -> Result<BodyLength> 
         return Ok(BodyLength::Chunked);
     }
     Ok(BodyLength::Fixed(content_length(headers)?.unwrap_or(0)))
-}
-
-/// Response-side framing checks that do not depend on the request method.
-fn check_response_framing(headers: &HeaderMap) -> Result<()> {
-    if headers.contains_key(TRANSFER_ENCODING) {
-        if headers.contains_key(CONTENT_LENGTH) {
-            return Err(Error::malformed(
-                Malformed::ContentLengthWithTransferEncoding,
-            ));
-        }
-        transfer_codings(headers)?;
-    } else {
-        content_length(headers)?;
-    }
-    Ok(())
 }
 
 fn keep_alive(version: Version, headers: &HeaderMap) -> bool {
@@ -1974,6 +2097,120 @@ mod tests {
         let e =
             parse_request(b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: aaaaaaaaa", &limits).unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::Limit(Limit::HeaderBytes));
+    }
+
+    /// A result as text: the body length, or the error's kind and message.
+    fn outcome(r: Result<BodyLength>) -> String {
+        match r {
+            Ok(len) => format!("{len:?}"),
+            Err(e) => format!("{:?}: {e}", e.kind()),
+        }
+    }
+
+    /// The client's path (the framing read with the head, from its raw fields) and the
+    /// public one (`parse_response`, then `response_body_length` on the field map) agree on
+    /// every head, status and method: the same head, the same body length or the same error.
+    #[test]
+    fn framed_take_agrees_with_parse_then_response_body_length() {
+        let fields = [
+            "",
+            "Content-Length: 13\r\n",
+            "content-LENGTH: 13\r\n",
+            "Content-Length: 5, 5\r\nContent-Length: 5\r\n",
+            "Content-Length: 5\r\nContent-Length: 6\r\n",
+            "Content-Length: 5,\r\n",
+            "Content-Length: +5\r\n",
+            "Content-Length: 18446744073709551616\r\n",
+            "Transfer-Encoding: chunked\r\n",
+            "TRANSFER-encoding: gzip, chunked\r\n",
+            "Transfer-Encoding: gzip\r\nX: y\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: chunked, gzip\r\n",
+            "Transfer-Encoding: chunked, chunked\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: chunked;x=1\r\n",
+            "Transfer-Encoding: ,\r\n",
+            "Transfer-Encoding: foo\r\n",
+            "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+            "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+            "Content_Length: 5\r\n",
+            "Content-Lengths: 5\r\nXContent-Length: 5\r\n",
+            "Connection: close\r\nContent-Length: 2\r\n",
+            "Connection: keep-alive\r\n",
+            "X: a\r\n b\r\nContent-Length: 3\r\n",
+            "X: a\r\n b\r\nTransfer-Encoding: chunked, chunked\r\n",
+        ];
+        let statuses = [
+            "200 OK",
+            "101 Switching",
+            "100 Go on",
+            "204 None",
+            "304 Same",
+            "404 No",
+        ];
+        let methods = [Method::GET, Method::HEAD, Method::POST, Method::CONNECT];
+        let mut compared = 0;
+        for version in ["1.0", "1.1", "1.2"] {
+            for status in statuses {
+                for f in fields {
+                    let text = format!("HTTP/{version} {status}\r\n{f}\r\nrest");
+                    let parsed = parse_response(text.as_bytes(), &Limits::default());
+                    let mut buf = BytesMut::from(text.as_bytes());
+                    let taken = take_framed_response(&mut buf, &Limits::default());
+                    let (parsed, (took, framing)) = match (parsed, taken) {
+                        (Ok(Some(p)), Ok(Some(t))) => (p, t),
+                        (Err(p), Err(t)) => {
+                            assert_eq!(p.kind(), t.kind(), "{text:?}");
+                            assert_eq!(p.to_string(), t.to_string(), "{text:?}");
+                            compared += 1;
+                            continue;
+                        }
+                        (p, t) => panic!("{text:?}: parse {p:?}, take {t:?}"),
+                    };
+                    assert_eq!(&buf[..], b"rest", "{text:?}");
+                    assert_eq!(took.head.status(), parsed.head.status());
+                    assert_eq!(took.head.version(), parsed.head.version());
+                    assert_eq!(took.head.headers(), parsed.head.headers());
+                    assert_eq!(took.keep_alive, parsed.keep_alive, "{text:?}");
+                    for m in &methods {
+                        let public = outcome(response_body_length(m, &parsed.head));
+                        let framed = outcome(framing.body_length(
+                            m,
+                            took.head.status(),
+                            took.head.version(),
+                        ));
+                        assert_eq!(framed, public, "{m} {text:?}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000, "{compared}");
+        // And the answers themselves, for a few of them.
+        let length = |m: Method, f: &str| {
+            let text = format!("HTTP/1.1 200 OK\r\n{f}\r\n");
+            let (p, framing) =
+                take_framed_response(&mut BytesMut::from(text.as_bytes()), &Limits::default())
+                    .unwrap()
+                    .unwrap();
+            outcome(framing.body_length(&m, p.head.status(), p.head.version()))
+        };
+        assert_eq!(length(Method::GET, "content-LENGTH: 13\r\n"), "Fixed(13)");
+        assert_eq!(
+            length(Method::GET, "Content_Length: 5\r\n"),
+            "CloseDelimited"
+        );
+        assert_eq!(
+            length(Method::GET, "TRANSFER-encoding: gzip, chunked\r\n"),
+            "Chunked"
+        );
+        assert_eq!(
+            length(Method::HEAD, "Transfer-Encoding: chunked, chunked\r\n"),
+            "Fixed(0)"
+        );
+        assert!(
+            length(Method::GET, "Transfer-Encoding: chunked, chunked\r\n")
+                .starts_with("Malformed(TransferEncoding)")
+        );
     }
 
     #[test]
