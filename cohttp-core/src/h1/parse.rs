@@ -23,7 +23,7 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 use httparse::Status;
 
 use super::limits::Limits;
-use super::recent::{Recent, RecentFields};
+use super::recent::{HostValue, Recent, RecentFields};
 use super::request_head::{read_field_line, read_request_line, FieldLine, RequestLine, Span};
 use crate::error::{Error, Limit, Malformed, Result};
 use crate::vocab::syntax::is_tchar;
@@ -1033,6 +1033,8 @@ struct Seen<'a> {
     /// How many `Host` fields (counting stops at 2), and the value of the first.
     hosts: u8,
     host: &'a [u8],
+    /// Whether the first `Host` value is valid, when already known (see [`HostValue`]).
+    host_valid: Option<bool>,
 }
 
 /// A field name that one of the head's rules looks at.
@@ -1236,24 +1238,37 @@ fn add_field_bytes<'a>(
     name: &[u8],
     raw: &'a [u8],
     bytes: impl FnOnce() -> Bytes,
-    recent_host: Option<&mut Recent<HeaderValue>>,
+    recent_host: Option<&mut Recent<HostValue>>,
 ) -> Result<()> {
     let (name, field) = field_name(name)?;
     let checked = |v: std::result::Result<HeaderValue, _>| {
         v.map_err(|_| Error::malformed(Malformed::HeaderValue))
     };
+    let mut host_valid = None;
     let value = match (field, recent_host) {
-        (Field::Host, Some(recent)) => recent.value(
-            raw,
-            || checked(HeaderValue::from_maybe_shared(bytes())),
-            || checked(HeaderValue::from_bytes(raw)),
-        )?,
+        (Field::Host, Some(recent)) => {
+            let host = recent.value(
+                raw,
+                || {
+                    let value = checked(HeaderValue::from_maybe_shared(bytes()))?;
+                    Ok(HostValue { value, valid: None })
+                },
+                || {
+                    let value = checked(HeaderValue::from_bytes(raw))?;
+                    let valid = Some(host_valid_or_empty(raw));
+                    Ok(HostValue { value, valid })
+                },
+            )?;
+            host_valid = host.valid;
+            host.value
+        }
         _ => checked(HeaderValue::from_maybe_shared(bytes()))?,
     };
     match field {
         Field::Host => {
             if seen.hosts == 0 {
                 seen.host = raw;
+                seen.host_valid = host_valid;
             }
             seen.hosts = seen.hosts.saturating_add(1).min(2);
         }
@@ -1367,15 +1382,22 @@ fn check_host(seen: &Seen<'_>, version: Version) -> Result<()> {
         0 => Ok(()),
         2.. => Err(Error::malformed(Malformed::Host)),
         _ => {
-            // Empty is allowed: a client sends it when the target has no authority.
-            let h = seen.host;
-            if h.is_empty() || valid_host(h) {
+            let valid = seen
+                .host_valid
+                .unwrap_or_else(|| host_valid_or_empty(seen.host));
+            if valid {
                 Ok(())
             } else {
                 Err(Error::malformed(Malformed::Host))
             }
         }
     }
+}
+
+/// Whether `h` is a `Host` value a request may carry: a valid one, or empty (a client
+/// sends it empty when the target has no authority).
+fn host_valid_or_empty(h: &[u8]) -> bool {
+    h.is_empty() || valid_host(h)
 }
 
 /// `Host = uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2–3.2.3), with a
@@ -1832,12 +1854,14 @@ mod tests {
         // Hosts and targets repeated, alternated, changed, too long to remember, invalid,
         // with a fragment; each request as parsed alone, and the same answer for the bad.
         let long = format!("/{}", "x".repeat(80));
+        // Valid, empty, not a valid Host (port, space), not a field value at all.
         let hosts = [
             "a.example",
             "b.example:8080",
             "",
+            "x:port",
+            "bad host",
             "bad\x01host",
-            "a.example",
         ];
         let targets = ["/", "/a?b=c", long.as_str(), "/a#frag", "/%zz", "*"];
         let mut recent = RecentFields::default();
@@ -1847,7 +1871,7 @@ mod tests {
         for _ in 0..400 {
             // A small deterministic generator: runs of repeats and changes.
             state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            let h = hosts[(state >> 8) as usize % 3 + usize::from(state % 11 == 0)];
+            let h = hosts[(state >> 8) as usize % 5 + usize::from(state % 11 == 0)];
             let t = targets[(state >> 16) as usize % 2 + usize::from(state % 5 == 0) * 2];
             let t = if state % 13 == 0 { targets[4] } else { t };
             let t = if state % 17 == 0 { targets[5] } else { t };

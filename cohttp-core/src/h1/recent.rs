@@ -99,11 +99,27 @@ impl<T: AsRaw> Recent<T> {
     }
 }
 
+/// A `Host` field value, and whether it is a valid `Host` when that was found out as
+/// it was kept (a kept value's bytes never change, nor does the answer).
+#[derive(Clone)]
+pub(crate) struct HostValue {
+    /// The field value.
+    pub(crate) value: HeaderValue,
+    /// Whether it is a valid `Host` (RFC 9112 §3.2), when known.
+    pub(crate) valid: Option<bool>,
+}
+
+impl AsRaw for HostValue {
+    fn raw(&self) -> &[u8] {
+        self.value.as_bytes()
+    }
+}
+
 /// A connection's recent `Host` value and origin-form target.
 #[derive(Default)]
 pub(crate) struct RecentFields {
     /// The `Host` field value.
-    pub(crate) host: Recent<HeaderValue>,
+    pub(crate) host: Recent<HostValue>,
     /// The origin-form request target.
     pub(crate) target: Recent<PathAndQuery>,
 }
