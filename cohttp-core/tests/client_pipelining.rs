@@ -180,6 +180,35 @@ fn pipelining_dropped_unread_body_does_not_block_the_next_response_and_warns() {
     assert!(logs.contains(log::Level::Warn, "dropped unread"));
 }
 
+/// The reader hands a finished body's slot to the next body only once its holder let go
+/// of it: a body held unread keeps its bytes while later ones come and go, read or not.
+#[test]
+fn pipelining_a_held_body_keeps_its_bytes_while_later_bodies_come_and_go() {
+    let sim = Sim::new(35);
+    let rt = sim.runtime();
+    sim.block_on(async {
+        start_server(&rt, "app", echo_target(), Options::default()).await;
+        let conn = Connection::create(
+            &rt,
+            Endpoint::Named("app".into()),
+            ConnectionConfig::new().persistent(Some(true)),
+        );
+        let held = conn.call(get("/held")).await.unwrap();
+        for i in 0..3 {
+            let r = conn.call(get(&format!("/{i}"))).await.unwrap();
+            assert_eq!(r.into_body().to_string().await.unwrap(), format!("/{i}"));
+        }
+        drop(conn.call(get("/dropped")).await.unwrap());
+        for i in 3..6 {
+            let r = conn.call(get(&format!("/{i}"))).await.unwrap();
+            assert_eq!(r.into_body().to_string().await.unwrap(), format!("/{i}"));
+        }
+        assert_eq!(held.into_body().to_string().await.unwrap(), "/held");
+        let r = conn.call(get("/last")).await.unwrap();
+        assert_eq!(r.into_body().to_string().await.unwrap(), "/last");
+    });
+}
+
 #[test]
 fn pipelining_dropped_body_past_the_drain_bound_closes_the_connection() {
     let sim = Sim::new(34);

@@ -190,6 +190,42 @@ fn head_gets_the_head_only_and_framing_goes_on() {
 }
 
 #[test]
+fn empty_lines_then_end_of_stream_are_not_a_truncated_request() {
+    // RFC 9112 §2.2: a server ignores empty lines received before a request line. A
+    // client that ends its stream after a request and a stray CRLF (as some send after
+    // a body) sent no further request: it gets its answer and the close, no 400.
+    let sim = Sim::new(41);
+    let server = TestServer::start(&sim, "crlf", app(), config());
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(
+            &mut io,
+            b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\r\n\r\n",
+        )
+        .await;
+        io.close().await.expect("close");
+        read_to_end(&mut io).await
+    });
+    assert_eq!(got, ok("read 5"));
+    // Nothing but an empty line: nothing to answer.
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, b"\r\n").await;
+        io.close().await.expect("close");
+        read_to_end(&mut io).await
+    });
+    assert_eq!(got, "");
+    // A request begun after the empty lines and cut by the end is still a 400.
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, b"\r\nGET /x HTTP/1.1\r\n").await;
+        io.close().await.expect("close");
+        read_to_end(&mut io).await
+    });
+    assert!(got.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{got}");
+}
+
+#[test]
 fn stream_body_is_sent_chunked() {
     let sim = Sim::new(5);
     let server = TestServer::start(&sim, "chunked", app(), config());

@@ -58,9 +58,31 @@ pub(crate) struct IncomingBody {
     finished: bool,
 }
 
-/// A connected pair for one response body.
-pub(crate) fn channel(shared: Arc<Shared>) -> (BodySender, IncomingBody) {
-    let slot = Arc::new(Mutex::new(Slot::default()));
+/// Frames a recycled slot's queue may hold room for; one that grew past this (a body
+/// that waited on its holder) is not kept for the next body.
+const SPARE_FRAMES: usize = 16;
+
+/// The slot of a finished body, kept by the reader task for the next body: reused if its
+/// holder is gone by then (the usual case when responses are read one by one), which saves
+/// allocating (and freeing) a slot and its queue per response.
+#[derive(Default)]
+pub(crate) struct Spare(Option<Arc<Mutex<Slot>>>);
+
+/// A connected pair for one response body (on `spare`'s slot, when nobody else holds it).
+pub(crate) fn channel(shared: Arc<Shared>, spare: &mut Spare) -> (BodySender, IncomingBody) {
+    let reused = spare.0.take().and_then(|mut slot| {
+        let s = Arc::get_mut(&mut slot)?
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut queue = std::mem::take(&mut s.queue);
+        queue.clear();
+        *s = Slot {
+            queue,
+            ..Slot::default()
+        };
+        Some(slot)
+    });
+    let slot = reused.unwrap_or_else(|| Arc::new(Mutex::new(Slot::default())));
     (
         BodySender { slot: slot.clone() },
         IncomingBody {
@@ -72,6 +94,15 @@ pub(crate) fn channel(shared: Arc<Shared>) -> (BodySender, IncomingBody) {
 }
 
 impl BodySender {
+    /// Ends the body like a drop, and keeps its slot in `spare` for the next body.
+    pub(crate) fn finish(self, spare: &mut Spare) {
+        let slot = self.slot.clone();
+        drop(self);
+        if lock(&slot).queue.capacity() <= SPARE_FRAMES {
+            spare.0 = Some(slot);
+        }
+    }
+
     /// Ready when a frame may be sent: `true`, or the holder dropped the body: `false`.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<bool> {
         let mut s = lock(&self.slot);

@@ -115,11 +115,13 @@ async fn read_loop(
     let limits = shared.config.limits.clone();
     // Final responses read on this connection: past the first, it is a reused one.
     let mut answered: u64 = 0;
+    // The last body's hand-off, for the next body once its holder let go of it.
+    let mut spare = incoming::Spare::default();
     loop {
         let mut timer: Option<Pin<Box<dyn Timer>>> = None;
-        let parsed = loop {
+        let (parsed, framing) = loop {
             if !buf.is_empty() {
-                if let Some(p) = h1::take_response(buf, &limits)? {
+                if let Some(p) = h1::parse::take_framed_response(buf, &limits)? {
                     break p;
                 }
             }
@@ -137,7 +139,7 @@ async fn read_loop(
                     .with_context(format!("status {}", parsed.head.status())))
             }
         };
-        // `take_response` took the head off `buf` already (its field values slice it).
+        // The head is off `buf` already (its field values slice it), and its framing read.
         let status = parsed.head.status();
         if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
             log::debug!(target: "cohttp::client", "connection {}: interim response {status}", shared.id);
@@ -154,7 +156,7 @@ async fn read_loop(
         let length = if upgraded {
             BodyLength::CloseDelimited
         } else {
-            h1::response_body_length(&method, &parsed.head)?
+            framing.body_length(&method, status, parsed.head.version())?
         };
         let (reply, last) = {
             let mut s = shared.lock();
@@ -172,7 +174,7 @@ async fn read_loop(
             }
             BodyEnd::Complete
         } else {
-            let (tx, incoming) = incoming::channel(shared.clone());
+            let (tx, incoming) = incoming::channel(shared.clone(), &mut spare);
             let known = match length {
                 BodyLength::Fixed(n) => Some(n),
                 _ => None,
@@ -195,7 +197,9 @@ async fn read_loop(
             if !delivered {
                 log::debug!(target: "cohttp::client", "connection {}: response to a cancelled call discarded", shared.id);
             }
-            read_body(shared, rd, buf, length, &tx).await?
+            let end = read_body(shared, rd, buf, length, &tx).await?;
+            tx.finish(&mut spare);
+            end
         };
         {
             let mut s = shared.lock();

@@ -23,6 +23,7 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 use httparse::Status;
 
 use super::limits::Limits;
+use super::recent::{HostValue, Recent, RecentFields};
 use super::request_head::{read_field_line, read_request_line, FieldLine, RequestLine, Span};
 use crate::error::{Error, Limit, Malformed, Result};
 use crate::vocab::syntax::is_tchar;
@@ -128,11 +129,23 @@ pub fn take_request(
     limits: &Limits,
     fields: &mut HeaderMap,
 ) -> Result<Option<ParsedRequest>> {
+    take_request_recent(buf, limits, fields, None)
+}
+
+/// [`take_request`] for a connection that remembers its last `Host` value and target
+/// (`recent`): a request that repeats them reuses the values already checked (see
+/// [`RecentFields`]). The request built is the same either way.
+pub(crate) fn take_request_recent(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    fields: &mut HeaderMap,
+    recent: Option<&mut RecentFields>,
+) -> Result<Option<ParsedRequest>> {
     let mut lines = [CleanField::default(); CLEAN_FIELDS];
     if let Some(clean) = read_clean_head(buf, limits, &mut lines) {
         buf.advance(clean.skip);
         let head = buf.split_to(clean.head_len).freeze();
-        return build_clean_request(&clean, &lines, &head, fields);
+        return build_clean_request(&clean, &lines, &head, fields, recent);
     }
     let Some((skip, scan)) = scan_request(buf, limits)? else {
         return Ok(None);
@@ -241,6 +254,7 @@ fn build_clean_request(
     fields: &[CleanField],
     head: &Bytes,
     spare: &mut HeaderMap,
+    mut recent: Option<&mut RecentFields>,
 ) -> Result<Option<ParsedRequest>> {
     let mut parsed = ParsedRequest::empty(clean.skip + clean.head_len);
     let mut pending = take_map(&mut parsed.head, Some(spare), clean.count);
@@ -254,13 +268,23 @@ fn build_clean_request(
         let (start, end) = (usize::from(value_start), usize::from(value_end));
         // The positions are the reader's, in `head`: the slice is in bounds.
         let value = head.get(start..end).unwrap_or_default();
-        pending =
-            add_field_bytes(map, &mut seen, name.of(head), value, head.slice(start..end)).err();
+        let host = recent.as_deref_mut().map(|r| &mut r.host);
+        pending = add_field_bytes(
+            map,
+            &mut seen,
+            name.of(head),
+            value,
+            || head.slice(start..end),
+            host,
+        )
+        .err();
     }
     let target = clean.line.target;
-    finish_request(&mut parsed, &clean.line, head, seen, pending, || {
-        head.slice(target.start()..target.end())
-    })?;
+    let target = TargetBytes {
+        bytes: || head.slice(target.start()..target.end()),
+        recent: recent.map(|r| &mut r.target),
+    };
+    finish_request(&mut parsed, &clean.line, head, seen, pending, target)?;
     Ok(Some(parsed))
 }
 
@@ -358,9 +382,11 @@ fn build_request(
         }
     }
 
-    finish_request(&mut parsed, &line, head_bytes, seen, pending, || {
-        to_bytes(line.target.of(head_bytes))
-    })?;
+    let target = TargetBytes {
+        bytes: || to_bytes(line.target.of(head_bytes)),
+        recent: None,
+    };
+    finish_request(&mut parsed, &line, head_bytes, seen, pending, target)?;
     Ok(Some(parsed))
 }
 
@@ -375,7 +401,7 @@ fn finish_request(
     head_bytes: &[u8],
     seen: Seen<'_>,
     pending: Option<Error>,
-    target_bytes: impl FnOnce() -> Bytes,
+    target: TargetBytes<'_, impl FnOnce() -> Bytes>,
 ) -> Result<()> {
     let head = &mut parsed.head;
     let method = match line.method.of(head_bytes) {
@@ -390,7 +416,7 @@ fn finish_request(
         &method,
         line.target.of(head_bytes),
         line.target_ascii,
-        target_bytes,
+        target,
     )?;
     if let Some(e) = pending {
         return Err(e);
@@ -446,7 +472,8 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
     let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
         return Ok(None);
     };
-    build_response(buf, None, &scan, limits)
+    let (parsed, _) = build_response(buf, None, &scan, limits)?;
+    Ok(Some(parsed))
 }
 
 /// Like [`parse_response`], but takes the head off the front of `buf` (`head_len` bytes,
@@ -463,11 +490,20 @@ pub fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRespon
 /// assert_eq!(&buf[..], b"hi");
 /// ```
 pub fn take_response(buf: &mut BytesMut, limits: &Limits) -> Result<Option<ParsedResponse>> {
+    Ok(take_framed_response(buf, limits)?.map(|(parsed, _)| parsed))
+}
+
+/// [`take_response`], with the framing the head declares (read while its fields were, so
+/// the client's reader finds the body length without looking the fields up again).
+pub(crate) fn take_framed_response(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Option<(ParsedResponse, ResponseFraming)>> {
     let Some(scan) = scan_head(buf, limits, Limit::StatusLine, Side::Response)? else {
         return Ok(None);
     };
     let head = buf.split_to(scan.head_len).freeze();
-    build_response(&head, Some(&head), &scan, limits)
+    build_response(&head, Some(&head), &scan, limits).map(Some)
 }
 
 /// Builds a response from its complete head `buf` (`scan` found its end). With `shared`
@@ -477,7 +513,7 @@ fn build_response(
     shared: Option<&Bytes>,
     scan: &Scan,
     limits: &Limits,
-) -> Result<Option<ParsedResponse>> {
+) -> Result<(ParsedResponse, ResponseFraming)> {
     let start_line = &buf[..scan.start_line_len];
     let rewritten = match (
         scan.obs_fold,
@@ -524,19 +560,149 @@ fn build_response(
     }
     let status = StatusCode::from_u16(code).map_err(|_| Error::malformed(Malformed::Status))?;
     let mut fields = HeaderMap::new();
-    build_headers(res.headers, &mut fields, &to_bytes)?;
-    check_response_framing(&fields)?;
-    let keep_alive = keep_alive(version, &fields);
+    let raw: &[httparse::Header<'_>] = res.headers;
+    let seen = build_headers(raw, &mut fields, &to_bytes)?;
+    // The framing fields are read from the raw fields just validated (the same values, in
+    // the same order as the map holds them), and only when the head has them: no look-up.
+    let framing = ResponseFraming::read(
+        seen.transfer_encoding,
+        seen.content_length,
+        raw_values(raw, "transfer-encoding"),
+        raw_values(raw, "content-length"),
+    )?;
+    let keep_alive = if seen.connection {
+        keep_alive(version, &fields)
+    } else {
+        version == Version::HTTP_11
+    };
 
     let mut head = Response::new(());
     *head.status_mut() = status;
     *head.version_mut() = version;
     *head.headers_mut() = fields;
-    Ok(Some(ParsedResponse {
+    let parsed = ParsedResponse {
         head,
         head_len: scan.head_len,
         keep_alive,
-    }))
+    };
+    Ok((parsed, framing))
+}
+
+/// The values (trimmed, as the field map holds them) of the raw fields named `name`
+/// (lowercase letters and `-`), in order. The raw names are valid tokens (the map took
+/// them): setting bit 0x20 of a token byte gives a lowercase letter or `-` only from that
+/// letter in either case or from `-`, so this compares as `eq_ignore_ascii_case`, cheaper.
+fn raw_values<'a>(
+    raw: &'a [httparse::Header<'a>],
+    name: &'static str,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
+    raw.iter()
+        .take_while(|h| !h.name.is_empty())
+        .filter(move |h| {
+            h.name.len() == name.len()
+                && h.name.bytes().zip(name.bytes()).all(|(a, b)| a | 0x20 == b)
+        })
+        .map(|h| trim(h.value))
+}
+
+/// What a response head declares about its body, whatever the request: the transfer
+/// codings (then no `Content-Length`: both are refused) or the one `Content-Length`.
+/// Reading it applies the method-independent framing rules (with their errors); the
+/// body length then depends on the request method and the status ([`Self::body_length`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ResponseFraming {
+    codings: Option<Codings>,
+    content_length: Option<u64>,
+}
+
+impl ResponseFraming {
+    /// Reads the framing from the `Transfer-Encoding` and `Content-Length` values (read
+    /// only when `has_te`, `has_cl` say the head has such fields): `Content-Length` with
+    /// `Transfer-Encoding` is refused, codings must be well-formed, `Content-Length` values
+    /// must agree.
+    fn read<'a>(
+        has_te: bool,
+        has_cl: bool,
+        te: impl Iterator<Item = &'a [u8]>,
+        cl: impl Iterator<Item = &'a [u8]>,
+    ) -> Result<ResponseFraming> {
+        if has_te {
+            if has_cl {
+                return Err(Error::malformed(
+                    Malformed::ContentLengthWithTransferEncoding,
+                ));
+            }
+            let mut codings: Option<Codings> = None;
+            each_coding(te, |c| {
+                let chunked = codings.map_or(0, |k| k.chunked);
+                codings = Some(Codings {
+                    last: c,
+                    chunked: chunked + usize::from(c == Coding::Chunked),
+                });
+            })?;
+            return Ok(ResponseFraming {
+                codings,
+                content_length: None,
+            });
+        }
+        let content_length = if has_cl { content_length_in(cl)? } else { None };
+        Ok(ResponseFraming {
+            codings: None,
+            content_length,
+        })
+    }
+
+    /// Reads the framing from a head's field map.
+    fn of_headers(headers: &HeaderMap) -> Result<ResponseFraming> {
+        ResponseFraming::read(
+            headers.contains_key(TRANSFER_ENCODING),
+            headers.contains_key(CONTENT_LENGTH),
+            headers
+                .get_all(TRANSFER_ENCODING)
+                .iter()
+                .map(|v| v.as_bytes()),
+            headers.get_all(CONTENT_LENGTH).iter().map(|v| v.as_bytes()),
+        )
+    }
+
+    /// The body length of this response (`status`, `version`) to a request with
+    /// `method`, by RFC 9112 §6.3 (see [`response_body_length`]).
+    pub(crate) fn body_length(
+        &self,
+        method: &Method,
+        status: StatusCode,
+        version: Version,
+    ) -> Result<BodyLength> {
+        if has_no_body(method, status) {
+            return Ok(BodyLength::Fixed(0));
+        }
+        if let Some(codings) = self.codings {
+            if version == Version::HTTP_10 {
+                // RFC 9112 §6.1: framing of an HTTP/1.0 message with Transfer-Encoding is
+                // faulty; read it to the close.
+                return Ok(BodyLength::CloseDelimited);
+            }
+            return match codings.last {
+                Coding::Chunked if codings.chunked == 1 => Ok(BodyLength::Chunked),
+                Coding::Chunked => Err(Error::malformed(Malformed::TransferEncoding)),
+                _ => Ok(BodyLength::CloseDelimited),
+            };
+        }
+        Ok(match self.content_length {
+            Some(n) => BodyLength::Fixed(n),
+            None => BodyLength::CloseDelimited,
+        })
+    }
+}
+
+/// Whether a response with `status` to a request with `method` has no body, whatever
+/// its fields say: to `HEAD`, a 1xx, 204 or 304, a 2xx to `CONNECT`.
+fn has_no_body(method: &Method, status: StatusCode) -> bool {
+    method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || (method == Method::CONNECT && status.is_success())
 }
 
 /// The body length of a response to a request with `method` (RFC 9112 §6.3).
@@ -555,40 +721,10 @@ fn build_response(
 /// assert_eq!(response_body_length(&Method::HEAD, &r).unwrap(), BodyLength::Fixed(0));
 /// ```
 pub fn response_body_length(method: &Method, head: &Response<()>) -> Result<BodyLength> {
-    let status = head.status();
-    if method == Method::HEAD
-        || status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
-        || (method == Method::CONNECT && status.is_success())
-    {
+    if has_no_body(method, head.status()) {
         return Ok(BodyLength::Fixed(0));
     }
-    let headers = head.headers();
-    if headers.contains_key(TRANSFER_ENCODING) {
-        if headers.contains_key(CONTENT_LENGTH) {
-            return Err(Error::malformed(
-                Malformed::ContentLengthWithTransferEncoding,
-            ));
-        }
-        let codings = transfer_codings(headers)?;
-        if head.version() == Version::HTTP_10 {
-            // RFC 9112 §6.1: framing of an HTTP/1.0 message with Transfer-Encoding is
-            // faulty; read it to the close.
-            return Ok(BodyLength::CloseDelimited);
-        }
-        return Ok(match codings.last() {
-            Some(Coding::Chunked) if chunked_once(&codings) => BodyLength::Chunked,
-            Some(Coding::Chunked) => {
-                return Err(Error::malformed(Malformed::TransferEncoding));
-            }
-            _ => BodyLength::CloseDelimited,
-        });
-    }
-    match content_length(headers)? {
-        Some(n) => Ok(BodyLength::Fixed(n)),
-        None => Ok(BodyLength::CloseDelimited),
-    }
+    ResponseFraming::of_headers(head.headers())?.body_length(method, head.status(), head.version())
 }
 
 /// Whether the `Connection` fields hold `token` (case-insensitive, in comma lists,
@@ -897,6 +1033,8 @@ struct Seen<'a> {
     /// How many `Host` fields (counting stops at 2), and the value of the first.
     hosts: u8,
     host: &'a [u8],
+    /// Whether the first `Host` value is valid, when already known (see [`HostValue`]).
+    host_valid: Option<bool>,
 }
 
 /// A field name that one of the head's rules looks at.
@@ -1088,25 +1226,49 @@ fn add_field<'a>(
     value: &'a [u8],
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
 ) -> Result<()> {
-    add_field_bytes(map, seen, name, value, to_bytes(value))
+    add_field_bytes(map, seen, name, value, || to_bytes(value), None)
 }
 
-/// [`add_field`] with the value's bytes already shared or copied (`bytes`, the same as
-/// `raw`).
+/// [`add_field`] with the value's bytes shared or copied by `bytes` (the same as `raw`).
+/// With `recent_host`, a `Host` value that repeats the connection's reuses the value
+/// already checked.
 fn add_field_bytes<'a>(
     map: &mut HeaderMap,
     seen: &mut Seen<'a>,
     name: &[u8],
     raw: &'a [u8],
-    bytes: Bytes,
+    bytes: impl FnOnce() -> Bytes,
+    recent_host: Option<&mut Recent<HostValue>>,
 ) -> Result<()> {
     let (name, field) = field_name(name)?;
-    let value = HeaderValue::from_maybe_shared(bytes)
-        .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
+    let checked = |v: std::result::Result<HeaderValue, _>| {
+        v.map_err(|_| Error::malformed(Malformed::HeaderValue))
+    };
+    let mut host_valid = None;
+    let value = match (field, recent_host) {
+        (Field::Host, Some(recent)) => {
+            let host = recent.value(
+                raw,
+                || {
+                    let value = checked(HeaderValue::from_maybe_shared(bytes()))?;
+                    Ok(HostValue { value, valid: None })
+                },
+                || {
+                    let value = checked(HeaderValue::from_bytes(raw))?;
+                    let valid = Some(host_valid_or_empty(raw));
+                    Ok(HostValue { value, valid })
+                },
+            )?;
+            host_valid = host.valid;
+            host.value
+        }
+        _ => checked(HeaderValue::from_maybe_shared(bytes()))?,
+    };
     match field {
         Field::Host => {
             if seen.hosts == 0 {
                 seen.host = raw;
+                seen.host_valid = host_valid;
             }
             seen.hosts = seen.hosts.saturating_add(1).min(2);
         }
@@ -1130,25 +1292,39 @@ fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// Where a request target's value comes from: `bytes` makes its bytes shared or copied;
+/// `recent`, a connection's last origin-form target, when it has one.
+struct TargetBytes<'r, F> {
+    bytes: F,
+    recent: Option<&'r mut Recent<PathAndQuery>>,
+}
+
 /// Parses the request target for `method` into a [`Uri`], by RFC 9112 §3.2: CONNECT
 /// takes authority-form only, `*` goes with OPTIONS only, and every other request
 /// takes origin-form or absolute-form.
 ///
 /// `target` is as the request line reader gives it: no SP, control or DEL, and
-/// `ascii` says whether it is all ASCII; `bytes` makes it shared or copied.
+/// `ascii` says whether it is all ASCII; `source` makes it shared or copied.
 fn parse_target(
     method: &Method,
     target: &[u8],
     ascii: bool,
-    bytes: impl FnOnce() -> Bytes,
+    source: TargetBytes<'_, impl FnOnce() -> Bytes>,
 ) -> Result<(Uri, Option<RawTarget>)> {
+    let TargetBytes { bytes, recent } = source;
     let bad = || Error::malformed(Malformed::Target);
     if ascii && *method != Method::CONNECT && target.first() == Some(&b'/') {
         // origin-form, visible ASCII (the reader's): what `Uri::from_maybe_shared` makes
         // of a target starting with `/` (a path and query, nothing else), without its
         // dispatch on the target's form. It validates every byte, and cuts a fragment
         // off: a shorter path is a target with a `#`, refused as below.
-        let path = PathAndQuery::from_maybe_shared(bytes()).map_err(|_| bad())?;
+        let shared = || PathAndQuery::from_maybe_shared(bytes()).map_err(|_| bad());
+        let path = match recent {
+            Some(recent) => recent.value(target, shared, || {
+                PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(target)).map_err(|_| bad())
+            })?,
+            None => shared()?,
+        };
         if path.as_str().len() != target.len() {
             return Err(bad());
         }
@@ -1206,15 +1382,22 @@ fn check_host(seen: &Seen<'_>, version: Version) -> Result<()> {
         0 => Ok(()),
         2.. => Err(Error::malformed(Malformed::Host)),
         _ => {
-            // Empty is allowed: a client sends it when the target has no authority.
-            let h = seen.host;
-            if h.is_empty() || valid_host(h) {
+            let valid = seen
+                .host_valid
+                .unwrap_or_else(|| host_valid_or_empty(seen.host));
+            if valid {
                 Ok(())
             } else {
                 Err(Error::malformed(Malformed::Host))
             }
         }
     }
+}
+
+/// Whether `h` is a `Host` value a request may carry: a valid one, or empty (a client
+/// sends it empty when the target has no authority).
+fn host_valid_or_empty(h: &[u8]) -> bool {
+    h.is_empty() || valid_host(h)
 }
 
 /// `Host = uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2–3.2.3), with a
@@ -1304,8 +1487,30 @@ enum Coding {
 /// The transfer codings of every `Transfer-Encoding` field, in order.
 fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
     let mut out = Vec::new();
-    for v in headers.get_all(TRANSFER_ENCODING) {
-        for c in v.as_bytes().split(|&b| b == b',') {
+    let values = headers
+        .get_all(TRANSFER_ENCODING)
+        .iter()
+        .map(|v| v.as_bytes());
+    each_coding(values, |c| out.push(c))?;
+    Ok(out)
+}
+
+/// The last transfer coding of a message, and how many of its codings are `chunked`.
+#[derive(Debug, Clone, Copy)]
+struct Codings {
+    last: Coding,
+    chunked: usize,
+}
+
+/// Calls `each` with every transfer coding of the `Transfer-Encoding` values, in order;
+/// an error when one is malformed or there is none.
+fn each_coding<'a>(
+    values: impl Iterator<Item = &'a [u8]>,
+    mut each: impl FnMut(Coding),
+) -> Result<()> {
+    let mut any = false;
+    for v in values {
+        for c in v.split(|&b| b == b',') {
             let c = trim(c);
             if c.is_empty() {
                 continue;
@@ -1316,7 +1521,8 @@ fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
             if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
                 return Err(Error::malformed(Malformed::TransferEncoding));
             }
-            out.push(if name.eq_ignore_ascii_case(b"chunked") {
+            any = true;
+            each(if name.eq_ignore_ascii_case(b"chunked") {
                 if c.len() != name.len() {
                     return Err(Error::malformed(Malformed::TransferEncoding));
                 }
@@ -1337,10 +1543,10 @@ fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
             });
         }
     }
-    if out.is_empty() {
+    if !any {
         return Err(Error::malformed(Malformed::TransferEncoding));
     }
-    Ok(out)
+    Ok(())
 }
 
 fn chunked_once(codings: &[Coding]) -> bool {
@@ -1350,9 +1556,14 @@ fn chunked_once(codings: &[Coding]) -> bool {
 /// The one `Content-Length` value, if any: every value (and list element) must be the
 /// same decimal number (RFC 9112 §6.3 ¶5, RFC 9110 §8.6).
 fn content_length(headers: &HeaderMap) -> Result<Option<u64>> {
+    content_length_in(headers.get_all(CONTENT_LENGTH).iter().map(|v| v.as_bytes()))
+}
+
+/// [`content_length`] of these `Content-Length` values.
+fn content_length_in<'a>(values: impl Iterator<Item = &'a [u8]>) -> Result<Option<u64>> {
     let mut found: Option<u64> = None;
-    for v in headers.get_all(CONTENT_LENGTH) {
-        for part in v.as_bytes().split(|&b| b == b',') {
+    for v in values {
+        for part in v.split(|&b| b == b',') {
             let n = parse_decimal(trim(part))?;
             match found {
                 Some(prev) if prev != n => {
@@ -1406,21 +1617,6 @@ fn request_framing(headers: &HeaderMap, version: Version) -> Result<BodyLength> 
         return Ok(BodyLength::Chunked);
     }
     Ok(BodyLength::Fixed(content_length(headers)?.unwrap_or(0)))
-}
-
-/// Response-side framing checks that do not depend on the request method.
-fn check_response_framing(headers: &HeaderMap) -> Result<()> {
-    if headers.contains_key(TRANSFER_ENCODING) {
-        if headers.contains_key(CONTENT_LENGTH) {
-            return Err(Error::malformed(
-                Malformed::ContentLengthWithTransferEncoding,
-            ));
-        }
-        transfer_codings(headers)?;
-    } else {
-        content_length(headers)?;
-    }
-    Ok(())
 }
 
 fn keep_alive(version: Version, headers: &HeaderMap) -> bool {
@@ -1654,6 +1850,64 @@ mod tests {
     }
 
     #[test]
+    fn take_request_with_recent_fields_builds_what_take_request_builds() {
+        // Hosts and targets repeated, alternated, changed, too long to remember, invalid,
+        // with a fragment; each request as parsed alone, and the same answer for the bad.
+        let long = format!("/{}", "x".repeat(80));
+        // Valid, empty, not a valid Host (port, space), not a field value at all.
+        let hosts = [
+            "a.example",
+            "b.example:8080",
+            "",
+            "x:port",
+            "bad host",
+            "bad\x01host",
+        ];
+        let targets = ["/", "/a?b=c", long.as_str(), "/a#frag", "/%zz", "*"];
+        let mut recent = RecentFields::default();
+        let (mut spare, mut plain_spare) = (HeaderMap::new(), HeaderMap::new());
+        let mut state = 7u32;
+        let (mut kept_hosts, mut kept_targets) = (0, 0);
+        for _ in 0..400 {
+            // A small deterministic generator: runs of repeats and changes.
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let h = hosts[(state >> 8) as usize % 5 + usize::from(state % 11 == 0)];
+            let t = targets[(state >> 16) as usize % 2 + usize::from(state % 5 == 0) * 2];
+            let t = if state % 13 == 0 { targets[4] } else { t };
+            let t = if state % 17 == 0 { targets[5] } else { t };
+            let method = if t == "*" { "OPTIONS" } else { "GET" };
+            let head = format!("{method} {t} HTTP/1.1\r\nHost: {h}\r\nX-N: 1\r\n\r\n");
+            let mut with = BytesMut::from(head.as_bytes());
+            let mut without = BytesMut::from(head.as_bytes());
+            let limits = Limits::default();
+            let a = take_request_recent(&mut with, &limits, &mut spare, Some(&mut recent));
+            let b = take_request(&mut without, &limits, &mut plain_spare);
+            match (a, b) {
+                (Ok(Some(a)), Ok(Some(b))) => {
+                    assert_eq!(a.head.method(), b.head.method(), "{head:?}");
+                    assert_eq!(a.head.uri(), b.head.uri(), "{head:?}");
+                    assert_eq!(a.head.headers(), b.head.headers(), "{head:?}");
+                    assert_eq!(a.head_len, b.head_len);
+                    spare = a.head.into_parts().0.headers;
+                    spare.clear();
+                    plain_spare = b.head.into_parts().0.headers;
+                    plain_spare.clear();
+                }
+                (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind(), "{head:?}"),
+                (a, b) => panic!("{head:?}: {a:?} vs {b:?}"),
+            }
+            assert_eq!(with, without);
+            kept_hosts += usize::from(recent.host.kept().is_some());
+            kept_targets += usize::from(recent.target.kept().is_some());
+        }
+        // Both kinds were kept at some point, so both paths were compared.
+        assert!(
+            kept_hosts > 0 && kept_targets > 0,
+            "{kept_hosts} {kept_targets}"
+        );
+    }
+
+    #[test]
     fn known_names_match_as_eq_ignore_ascii_case_does() {
         let tables: [&[Known]; 14] = [
             &KNOWN_4, &KNOWN_6, &KNOWN_7, &KNOWN_8, &KNOWN_9, &KNOWN_10, &KNOWN_12, &KNOWN_13,
@@ -1867,6 +2121,120 @@ mod tests {
         let e =
             parse_request(b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: aaaaaaaaa", &limits).unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::Limit(Limit::HeaderBytes));
+    }
+
+    /// A result as text: the body length, or the error's kind and message.
+    fn outcome(r: Result<BodyLength>) -> String {
+        match r {
+            Ok(len) => format!("{len:?}"),
+            Err(e) => format!("{:?}: {e}", e.kind()),
+        }
+    }
+
+    /// The client's path (the framing read with the head, from its raw fields) and the
+    /// public one (`parse_response`, then `response_body_length` on the field map) agree on
+    /// every head, status and method: the same head, the same body length or the same error.
+    #[test]
+    fn framed_take_agrees_with_parse_then_response_body_length() {
+        let fields = [
+            "",
+            "Content-Length: 13\r\n",
+            "content-LENGTH: 13\r\n",
+            "Content-Length: 5, 5\r\nContent-Length: 5\r\n",
+            "Content-Length: 5\r\nContent-Length: 6\r\n",
+            "Content-Length: 5,\r\n",
+            "Content-Length: +5\r\n",
+            "Content-Length: 18446744073709551616\r\n",
+            "Transfer-Encoding: chunked\r\n",
+            "TRANSFER-encoding: gzip, chunked\r\n",
+            "Transfer-Encoding: gzip\r\nX: y\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: chunked, gzip\r\n",
+            "Transfer-Encoding: chunked, chunked\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: chunked;x=1\r\n",
+            "Transfer-Encoding: ,\r\n",
+            "Transfer-Encoding: foo\r\n",
+            "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+            "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+            "Content_Length: 5\r\n",
+            "Content-Lengths: 5\r\nXContent-Length: 5\r\n",
+            "Connection: close\r\nContent-Length: 2\r\n",
+            "Connection: keep-alive\r\n",
+            "X: a\r\n b\r\nContent-Length: 3\r\n",
+            "X: a\r\n b\r\nTransfer-Encoding: chunked, chunked\r\n",
+        ];
+        let statuses = [
+            "200 OK",
+            "101 Switching",
+            "100 Go on",
+            "204 None",
+            "304 Same",
+            "404 No",
+        ];
+        let methods = [Method::GET, Method::HEAD, Method::POST, Method::CONNECT];
+        let mut compared = 0;
+        for version in ["1.0", "1.1", "1.2"] {
+            for status in statuses {
+                for f in fields {
+                    let text = format!("HTTP/{version} {status}\r\n{f}\r\nrest");
+                    let parsed = parse_response(text.as_bytes(), &Limits::default());
+                    let mut buf = BytesMut::from(text.as_bytes());
+                    let taken = take_framed_response(&mut buf, &Limits::default());
+                    let (parsed, (took, framing)) = match (parsed, taken) {
+                        (Ok(Some(p)), Ok(Some(t))) => (p, t),
+                        (Err(p), Err(t)) => {
+                            assert_eq!(p.kind(), t.kind(), "{text:?}");
+                            assert_eq!(p.to_string(), t.to_string(), "{text:?}");
+                            compared += 1;
+                            continue;
+                        }
+                        (p, t) => panic!("{text:?}: parse {p:?}, take {t:?}"),
+                    };
+                    assert_eq!(&buf[..], b"rest", "{text:?}");
+                    assert_eq!(took.head.status(), parsed.head.status());
+                    assert_eq!(took.head.version(), parsed.head.version());
+                    assert_eq!(took.head.headers(), parsed.head.headers());
+                    assert_eq!(took.keep_alive, parsed.keep_alive, "{text:?}");
+                    for m in &methods {
+                        let public = outcome(response_body_length(m, &parsed.head));
+                        let framed = outcome(framing.body_length(
+                            m,
+                            took.head.status(),
+                            took.head.version(),
+                        ));
+                        assert_eq!(framed, public, "{m} {text:?}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000, "{compared}");
+        // And the answers themselves, for a few of them.
+        let length = |m: Method, f: &str| {
+            let text = format!("HTTP/1.1 200 OK\r\n{f}\r\n");
+            let (p, framing) =
+                take_framed_response(&mut BytesMut::from(text.as_bytes()), &Limits::default())
+                    .unwrap()
+                    .unwrap();
+            outcome(framing.body_length(&m, p.head.status(), p.head.version()))
+        };
+        assert_eq!(length(Method::GET, "content-LENGTH: 13\r\n"), "Fixed(13)");
+        assert_eq!(
+            length(Method::GET, "Content_Length: 5\r\n"),
+            "CloseDelimited"
+        );
+        assert_eq!(
+            length(Method::GET, "TRANSFER-encoding: gzip, chunked\r\n"),
+            "Chunked"
+        );
+        assert_eq!(
+            length(Method::HEAD, "Transfer-Encoding: chunked, chunked\r\n"),
+            "Fixed(0)"
+        );
+        assert!(
+            length(Method::GET, "Transfer-Encoding: chunked, chunked\r\n")
+                .starts_with("Malformed(TransferEncoding)")
+        );
     }
 
     #[test]
