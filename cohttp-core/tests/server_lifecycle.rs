@@ -139,6 +139,60 @@ fn idle_keep_alive_connection_closes_after_the_idle_timeout() {
 }
 
 #[test]
+fn empty_lines_after_a_request_leave_the_connection_idle_not_timed_out_as_a_head() {
+    // RFC 9112 §2.2: empty lines before a request line are ignored. A stray CRLF after a
+    // request (some clients send one after a body) begins no request: the connection
+    // stays idle and closes silently at the keep-alive timeout, not with a 408 at the
+    // header timeout (10 s).
+    let sim = Sim::new(6);
+    let server = TestServer::start(
+        &sim,
+        "crlf-idle",
+        app(),
+        config().keep_alive_timeout(Duration::from_secs(30)),
+    );
+    let (at, got) = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n\r\n").await;
+        let got = read_to_end(&mut io).await;
+        (sim.elapsed(), got)
+    });
+    assert_eq!(at, Duration::from_secs(30));
+    assert_eq!(
+        got,
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 6\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\nGET /a"
+    );
+    // Empty lines sent while idle do not extend the keep-alive timeout either.
+    let rt = sim.runtime();
+    let (at, got) = sim.block_on(async {
+        let start = sim.elapsed();
+        let mut io = server.connect().await;
+        send(&mut io, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut reader = Reader::new();
+        reader.response(&mut io, &Method::GET).await.unwrap();
+        for _ in 0..2 {
+            rt.sleep(Duration::from_secs(12)).await;
+            send(&mut io, b"\r\n").await;
+        }
+        let got = read_to_end(&mut io).await;
+        (sim.elapsed() - start, got)
+    });
+    assert_eq!(at, Duration::from_secs(30));
+    assert_eq!(got, "");
+    // A request after the empty lines is read as usual.
+    let got = sim.block_on(async {
+        let mut io = server.connect().await;
+        send(&mut io, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let mut reader = Reader::new();
+        reader.response(&mut io, &Method::GET).await.unwrap();
+        send(&mut io, b"\r\n\r\n").await;
+        send(&mut io, b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        reader.response(&mut io, &Method::GET).await.unwrap().body
+    });
+    assert_eq!(got, "GET /b");
+}
+
+#[test]
 fn idle_timeout_counts_from_the_last_request_not_the_first() {
     // The connection's timer is moved lazily (a later deadline waits for the earlier
     // one to fire): each request must still give a full idle timeout from its answer.

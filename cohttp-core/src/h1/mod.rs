@@ -28,6 +28,7 @@ pub mod encode;
 pub mod io;
 pub mod limits;
 pub mod parse;
+pub(crate) mod recent;
 mod request_head;
 pub mod write;
 

@@ -25,6 +25,7 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 use httparse::Status;
 
 use super::limits::Limits;
+use super::recent::{HostValue, Recent, RecentFields};
 use super::request_head::{read_field_line, read_request_line, FieldLine, RequestLine, Span};
 use crate::error::{Error, Limit, Malformed, Result};
 use crate::vocab::syntax::is_tchar;
@@ -130,11 +131,23 @@ pub fn take_request(
     limits: &Limits,
     fields: &mut HeaderMap,
 ) -> Result<Option<ParsedRequest>> {
+    take_request_recent(buf, limits, fields, None)
+}
+
+/// [`take_request`] for a connection that remembers its last `Host` value and target
+/// (`recent`): a request that repeats them reuses the values already checked (see
+/// [`RecentFields`]). The request built is the same either way.
+pub(crate) fn take_request_recent(
+    buf: &mut BytesMut,
+    limits: &Limits,
+    fields: &mut HeaderMap,
+    recent: Option<&mut RecentFields>,
+) -> Result<Option<ParsedRequest>> {
     let mut lines = [CleanField::default(); CLEAN_FIELDS];
     if let Some(clean) = read_clean_head(buf, limits, &mut lines) {
         buf.advance(clean.skip);
         let head = buf.split_to(clean.head_len).freeze();
-        return build_clean_request(&clean, &lines, &head, fields);
+        return build_clean_request(&clean, &lines, &head, fields, recent);
     }
     let Some((skip, scan)) = scan_request(buf, limits)? else {
         return Ok(None);
@@ -243,6 +256,7 @@ fn build_clean_request(
     fields: &[CleanField],
     head: &Bytes,
     spare: &mut HeaderMap,
+    mut recent: Option<&mut RecentFields>,
 ) -> Result<Option<ParsedRequest>> {
     let mut parsed = ParsedRequest::empty(clean.skip + clean.head_len);
     let mut pending = take_map(&mut parsed.head, Some(spare), clean.count);
@@ -256,13 +270,23 @@ fn build_clean_request(
         let (start, end) = (usize::from(value_start), usize::from(value_end));
         // The positions are the reader's, in `head`: the slice is in bounds.
         let value = head.get(start..end).unwrap_or_default();
-        pending =
-            add_field_bytes(map, &mut seen, name.of(head), value, head.slice(start..end)).err();
+        let host = recent.as_deref_mut().map(|r| &mut r.host);
+        pending = add_field_bytes(
+            map,
+            &mut seen,
+            name.of(head),
+            value,
+            || head.slice(start..end),
+            host,
+        )
+        .err();
     }
     let target = clean.line.target;
-    finish_request(&mut parsed, &clean.line, head, seen, pending, || {
-        head.slice(target.start()..target.end())
-    })?;
+    let target = TargetBytes {
+        bytes: || head.slice(target.start()..target.end()),
+        recent: recent.map(|r| &mut r.target),
+    };
+    finish_request(&mut parsed, &clean.line, head, seen, pending, target)?;
     Ok(Some(parsed))
 }
 
@@ -360,9 +384,11 @@ fn build_request(
         }
     }
 
-    finish_request(&mut parsed, &line, head_bytes, seen, pending, || {
-        to_bytes(line.target.of(head_bytes))
-    })?;
+    let target = TargetBytes {
+        bytes: || to_bytes(line.target.of(head_bytes)),
+        recent: None,
+    };
+    finish_request(&mut parsed, &line, head_bytes, seen, pending, target)?;
     Ok(Some(parsed))
 }
 
@@ -377,7 +403,7 @@ fn finish_request(
     head_bytes: &[u8],
     seen: Seen<'_>,
     pending: Option<Error>,
-    target_bytes: impl FnOnce() -> Bytes,
+    target: TargetBytes<'_, impl FnOnce() -> Bytes>,
 ) -> Result<()> {
     let head = &mut parsed.head;
     let method = match line.method.of(head_bytes) {
@@ -392,7 +418,7 @@ fn finish_request(
         &method,
         line.target.of(head_bytes),
         line.target_ascii,
-        target_bytes,
+        target,
     )?;
     if let Some(e) = pending {
         return Err(e);
@@ -1010,6 +1036,8 @@ struct Seen<'a> {
     /// How many `Host` fields (counting stops at 2), and the value of the first.
     hosts: u8,
     host: &'a [u8],
+    /// Whether the first `Host` value is valid, when already known (see [`HostValue`]).
+    host_valid: Option<bool>,
 }
 
 /// A field name that one of the head's rules looks at.
@@ -1201,25 +1229,49 @@ fn add_field<'a>(
     value: &'a [u8],
     to_bytes: &dyn Fn(&[u8]) -> Bytes,
 ) -> Result<()> {
-    add_field_bytes(map, seen, name, value, to_bytes(value))
+    add_field_bytes(map, seen, name, value, || to_bytes(value), None)
 }
 
-/// [`add_field`] with the value's bytes already shared or copied (`bytes`, the same as
-/// `raw`).
+/// [`add_field`] with the value's bytes shared or copied by `bytes` (the same as `raw`).
+/// With `recent_host`, a `Host` value that repeats the connection's reuses the value
+/// already checked.
 fn add_field_bytes<'a>(
     map: &mut HeaderMap,
     seen: &mut Seen<'a>,
     name: &[u8],
     raw: &'a [u8],
-    bytes: Bytes,
+    bytes: impl FnOnce() -> Bytes,
+    recent_host: Option<&mut Recent<HostValue>>,
 ) -> Result<()> {
     let (name, field) = field_name(name)?;
-    let value = HeaderValue::from_maybe_shared(bytes)
-        .map_err(|_| Error::malformed(Malformed::HeaderValue))?;
+    let checked = |v: std::result::Result<HeaderValue, _>| {
+        v.map_err(|_| Error::malformed(Malformed::HeaderValue))
+    };
+    let mut host_valid = None;
+    let value = match (field, recent_host) {
+        (Field::Host, Some(recent)) => {
+            let host = recent.value(
+                raw,
+                || {
+                    let value = checked(HeaderValue::from_maybe_shared(bytes()))?;
+                    Ok(HostValue { value, valid: None })
+                },
+                || {
+                    let value = checked(HeaderValue::from_bytes(raw))?;
+                    let valid = Some(host_valid_or_empty(raw));
+                    Ok(HostValue { value, valid })
+                },
+            )?;
+            host_valid = host.valid;
+            host.value
+        }
+        _ => checked(HeaderValue::from_maybe_shared(bytes()))?,
+    };
     match field {
         Field::Host => {
             if seen.hosts == 0 {
                 seen.host = raw;
+                seen.host_valid = host_valid;
             }
             seen.hosts = seen.hosts.saturating_add(1).min(2);
         }
@@ -1243,25 +1295,39 @@ fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// Where a request target's value comes from: `bytes` makes its bytes shared or copied;
+/// `recent`, a connection's last origin-form target, when it has one.
+struct TargetBytes<'r, F> {
+    bytes: F,
+    recent: Option<&'r mut Recent<PathAndQuery>>,
+}
+
 /// Parses the request target for `method` into a [`Uri`], by RFC 9112 §3.2: CONNECT
 /// takes authority-form only, `*` goes with OPTIONS only, and every other request
 /// takes origin-form or absolute-form.
 ///
 /// `target` is as the request line reader gives it: no SP, control or DEL, and
-/// `ascii` says whether it is all ASCII; `bytes` makes it shared or copied.
+/// `ascii` says whether it is all ASCII; `source` makes it shared or copied.
 fn parse_target(
     method: &Method,
     target: &[u8],
     ascii: bool,
-    bytes: impl FnOnce() -> Bytes,
+    source: TargetBytes<'_, impl FnOnce() -> Bytes>,
 ) -> Result<(Uri, Option<RawTarget>)> {
+    let TargetBytes { bytes, recent } = source;
     let bad = || Error::malformed(Malformed::Target);
     if ascii && *method != Method::CONNECT && target.first() == Some(&b'/') {
         // origin-form, visible ASCII (the reader's): what `Uri::from_maybe_shared` makes
         // of a target starting with `/` (a path and query, nothing else), without its
         // dispatch on the target's form. It validates every byte, and cuts a fragment
         // off: a shorter path is a target with a `#`, refused as below.
-        let path = PathAndQuery::from_maybe_shared(bytes()).map_err(|_| bad())?;
+        let shared = || PathAndQuery::from_maybe_shared(bytes()).map_err(|_| bad());
+        let path = match recent {
+            Some(recent) => recent.value(target, shared, || {
+                PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(target)).map_err(|_| bad())
+            })?,
+            None => shared()?,
+        };
         if path.as_str().len() != target.len() {
             return Err(bad());
         }
@@ -1319,15 +1385,22 @@ fn check_host(seen: &Seen<'_>, version: Version) -> Result<()> {
         0 => Ok(()),
         2.. => Err(Error::malformed(Malformed::Host)),
         _ => {
-            // Empty is allowed: a client sends it when the target has no authority.
-            let h = seen.host;
-            if h.is_empty() || valid_host(h) {
+            let valid = seen
+                .host_valid
+                .unwrap_or_else(|| host_valid_or_empty(seen.host));
+            if valid {
                 Ok(())
             } else {
                 Err(Error::malformed(Malformed::Host))
             }
         }
     }
+}
+
+/// Whether `h` is a `Host` value a request may carry: a valid one, or empty (a client
+/// sends it empty when the target has no authority).
+fn host_valid_or_empty(h: &[u8]) -> bool {
+    h.is_empty() || valid_host(h)
 }
 
 /// `Host = uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2–3.2.3), with a
@@ -1777,6 +1850,64 @@ mod tests {
         assert_eq!(p.head.headers()["x-after"], "1");
         assert_eq!(&buf[..], b"next");
         assert_eq!(summary(taken), parsed);
+    }
+
+    #[test]
+    fn take_request_with_recent_fields_builds_what_take_request_builds() {
+        // Hosts and targets repeated, alternated, changed, too long to remember, invalid,
+        // with a fragment; each request as parsed alone, and the same answer for the bad.
+        let long = format!("/{}", "x".repeat(80));
+        // Valid, empty, not a valid Host (port, space), not a field value at all.
+        let hosts = [
+            "a.example",
+            "b.example:8080",
+            "",
+            "x:port",
+            "bad host",
+            "bad\x01host",
+        ];
+        let targets = ["/", "/a?b=c", long.as_str(), "/a#frag", "/%zz", "*"];
+        let mut recent = RecentFields::default();
+        let (mut spare, mut plain_spare) = (HeaderMap::new(), HeaderMap::new());
+        let mut state = 7u32;
+        let (mut kept_hosts, mut kept_targets) = (0, 0);
+        for _ in 0..400 {
+            // A small deterministic generator: runs of repeats and changes.
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let h = hosts[(state >> 8) as usize % 5 + usize::from(state % 11 == 0)];
+            let t = targets[(state >> 16) as usize % 2 + usize::from(state % 5 == 0) * 2];
+            let t = if state % 13 == 0 { targets[4] } else { t };
+            let t = if state % 17 == 0 { targets[5] } else { t };
+            let method = if t == "*" { "OPTIONS" } else { "GET" };
+            let head = format!("{method} {t} HTTP/1.1\r\nHost: {h}\r\nX-N: 1\r\n\r\n");
+            let mut with = BytesMut::from(head.as_bytes());
+            let mut without = BytesMut::from(head.as_bytes());
+            let limits = Limits::default();
+            let a = take_request_recent(&mut with, &limits, &mut spare, Some(&mut recent));
+            let b = take_request(&mut without, &limits, &mut plain_spare);
+            match (a, b) {
+                (Ok(Some(a)), Ok(Some(b))) => {
+                    assert_eq!(a.head.method(), b.head.method(), "{head:?}");
+                    assert_eq!(a.head.uri(), b.head.uri(), "{head:?}");
+                    assert_eq!(a.head.headers(), b.head.headers(), "{head:?}");
+                    assert_eq!(a.head_len, b.head_len);
+                    spare = a.head.into_parts().0.headers;
+                    spare.clear();
+                    plain_spare = b.head.into_parts().0.headers;
+                    plain_spare.clear();
+                }
+                (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind(), "{head:?}"),
+                (a, b) => panic!("{head:?}: {a:?} vs {b:?}"),
+            }
+            assert_eq!(with, without);
+            kept_hosts += usize::from(recent.host.kept().is_some());
+            kept_targets += usize::from(recent.target.kept().is_some());
+        }
+        // Both kinds were kept at some point, so both paths were compared.
+        assert!(
+            kept_hosts > 0 && kept_targets > 0,
+            "{kept_hosts} {kept_targets}"
+        );
     }
 
     #[test]

@@ -74,8 +74,17 @@ fn below_marks(w: u64, n: u8) -> u64 {
 /// and in the word holding the first byte outside `low..` or DEL, straight to that byte
 /// (the lowest mark: exact).
 fn span_visible(buf: &[u8], from: usize, low: u8, set: &ByteSet) -> usize {
+    span_visible_ascii(buf, from, low, set).0
+}
+
+/// [`span_visible`], and whether the bytes spanned are all ASCII (seen in the same words;
+/// inlined, or the call costs more than the separate pass it saves).
+#[inline(always)]
+fn span_visible_ascii(buf: &[u8], from: usize, low: u8, set: &ByteSet) -> (usize, bool) {
     let rest = buf.get(from..).unwrap_or_default();
     let mut n = 0;
+    // The bytes spanned by words, OR'ed: a high bit set is a non-ASCII byte.
+    let mut high = 0;
     for chunk in rest.chunks_exact(8) {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             break;
@@ -84,12 +93,18 @@ fn span_visible(buf: &[u8], from: usize, low: u8, set: &ByteSet) -> usize {
         let marks = below_marks(w, low) | below_marks(w ^ (ONES * 0x7f), 1);
         if marks != 0 {
             // Little-endian: the lowest mark is the first such byte.
-            n += (marks.trailing_zeros() / 8) as usize;
+            let first = marks.trailing_zeros() / 8;
+            high |= w & ((1u64 << (first * 8)) - 1);
+            n += first as usize;
             break;
         }
+        high |= w;
         n += 8;
     }
-    n + span(rest, n, set)
+    let tail = span(rest, n, set);
+    let ascii = high & (ONES << 7) == 0
+        && (tail == 0 || rest.get(n..n + tail).is_some_and(<[u8]>::is_ascii));
+    (n + tail, ascii)
 }
 
 /// What reading answers: a result, more bytes needed (`Status::Partial`), or the error
@@ -181,7 +196,7 @@ pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine, usize)> {
 
     // request-target SP: non-empty, valid UTF-8.
     let target_start = i;
-    let target_len = span_visible(buf, i, 0x21, &URI);
+    let (target_len, target_ascii) = span_visible_ascii(buf, i, 0x21, &URI);
     i += target_len;
     match buf.get(i) {
         Some(b' ') if target_len > 0 => i += 1,
@@ -193,7 +208,6 @@ pub(super) fn read_request_line(buf: &[u8]) -> Read<(RequestLine, usize)> {
         end: i - 1,
     };
     let target_bytes = target.of(buf);
-    let target_ascii = target_bytes.is_ascii();
     if !target_ascii && std::str::from_utf8(target_bytes).is_err() {
         return Err(SyntaxError::Token);
     }
@@ -403,6 +417,8 @@ mod tests {
                             span(&buf, from, &VALUE),
                             "{buf:?} {from}"
                         );
+                        let (len, ascii) = span_visible_ascii(&buf, from, 0x21, &URI);
+                        assert_eq!(ascii, buf[from..from + len].is_ascii(), "{buf:?} {from}");
                     }
                 }
             }
@@ -413,6 +429,9 @@ mod tests {
         #[test]
         fn word_at_a_time_spans_agree_on_any_bytes(buf in proptest::collection::vec(any::<u8>(), 0..40), from in 0usize..10) {
             prop_assert_eq!(span_visible(&buf, from, 0x21, &URI), span(&buf, from, &URI));
+            let (len, ascii) = span_visible_ascii(&buf, from, 0x21, &URI);
+            let spanned = buf.get(from..from + len).unwrap_or_default();
+            prop_assert_eq!(ascii, spanned.is_ascii());
             prop_assert_eq!(span_visible(&buf, from, 0x20, &VALUE), span(&buf, from, &VALUE));
         }
     }

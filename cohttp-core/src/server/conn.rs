@@ -48,6 +48,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Versio
 
 use crate::body::{Body, TransferEncoding};
 use crate::error::{Error, ErrorKind, Limit, Malformed, Result};
+use crate::h1::recent::RecentFields;
 use crate::h1::{self, BodyLength, Decoded, Encoder, ParsedRequest};
 use crate::runtime::{BoxTransport, Runtime, Timer};
 use crate::server::config::ServerConfig;
@@ -158,6 +159,11 @@ async fn wait<T, D: FnMut() -> Instant>(
     .await
 }
 
+/// Whether `buf` holds nothing but complete empty lines (CRLF), or nothing.
+fn only_empty_lines(buf: &[u8]) -> bool {
+    buf.chunks(2).all(|line| line == b"\r\n")
+}
+
 /// How a bounded wait ended.
 enum Waited<T> {
     Done(T),
@@ -183,6 +189,8 @@ pub(crate) struct Conn<H: Handler> {
     /// The header map of the last response written, cleared: the next request's
     /// fields go into it (no allocation per request for the request's header map).
     spare_headers: HeaderMap,
+    /// The last requests' `Host` value and target, reused while they repeat.
+    recent: RecentFields,
     /// Waiting on the peer to take the write buffer, against the write minimum rate.
     write_budget: Budget,
     _closed: ClosedGuard<H>,
@@ -207,6 +215,7 @@ impl<H: Handler> Conn<H> {
             started: now,
             buffered: 0,
             spare_headers: HeaderMap::new(),
+            recent: RecentFields::default(),
             write_budget: Budget::default(),
             _closed: ClosedGuard {
                 handler: handler.clone(),
@@ -352,6 +361,9 @@ impl<H: Handler> Conn<H> {
     async fn read_head(&mut self, first: bool, next: &mut Option<ParsedRequest>) -> Head {
         // When the head began: its first byte, or the accept for a first request.
         let mut head_start: Option<Instant> = None;
+        // When the idle wait began (read lazily, once): bytes that begin no request
+        // (empty lines) do not extend it.
+        let mut idle_from: Option<Instant> = None;
         loop {
             let (owed, full) = {
                 let mut s = lock(&self.shared);
@@ -365,10 +377,11 @@ impl<H: Handler> Conn<H> {
                 // Enough responses held: they leave now, whatever is still to be read.
                 if !(full && owed) {
                     if !s.rbuf.is_empty() {
-                        match h1::take_request(
+                        match h1::parse::take_request_recent(
                             &mut s.rbuf,
                             &self.config.limits,
                             &mut self.spare_headers,
+                            Some(&mut self.recent),
                         ) {
                             Ok(Some(p)) => {
                                 *next = Some(p);
@@ -377,14 +390,17 @@ impl<H: Handler> Conn<H> {
                             Ok(None) => {}
                             Err(e) => return Head::Bad(e),
                         }
-                        if head_start.is_none() {
+                        // Empty lines before a request line are not a request begun
+                        // (RFC 9112 §2.2): after them the connection is still idle, under
+                        // the keep-alive timeout, not the head's.
+                        if head_start.is_none() && !only_empty_lines(&s.rbuf) {
                             head_start = Some(if first { self.started } else { self.rt.now() });
                         }
                     }
                     if s.read_eof {
                         // Empty lines before a request line are ignored (RFC 9112
                         // §2.2): a stream ending after only those ended between requests.
-                        return if s.rbuf.chunks(2).all(|line| line == b"\r\n") {
+                        return if only_empty_lines(&s.rbuf) {
                             Head::Idle
                         } else {
                             Head::Bad(Error::malformed(Malformed::TruncatedHead))
@@ -417,7 +433,7 @@ impl<H: Handler> Conn<H> {
             let (start, timeout) = match head_start {
                 Some(t) => (Some(t), self.config.header_read_timeout),
                 None if first => (Some(self.started), self.config.header_read_timeout),
-                None => (None, self.config.keep_alive_timeout),
+                None => (idle_from, self.config.keep_alive_timeout),
             };
             // Idle (no byte of a request yet): the accept loop may evict it for room.
             let watch = if idle { self.watch.as_ref() } else { None };
@@ -426,7 +442,9 @@ impl<H: Handler> Conn<H> {
             }
             let rt = &self.rt;
             let when = Wait {
-                deadline: || start.unwrap_or_else(|| rt.now()) + timeout,
+                deadline: || {
+                    start.unwrap_or_else(|| *idle_from.get_or_insert_with(|| rt.now())) + timeout
+                },
                 watch,
                 polled,
             };
