@@ -540,13 +540,12 @@ fn build_response(
     // first have 100 entries initialized), with the configuration `parse` uses.
     let mut storage = [MaybeUninit::<httparse::Header<'_>>::uninit(); 100];
     let mut heap;
-    let headers: &mut [MaybeUninit<httparse::Header<'_>>] =
-        if limits.max_headers <= storage.len() {
-            &mut storage[..limits.max_headers]
-        } else {
-            heap = vec![MaybeUninit::uninit(); limits.max_headers];
-            &mut heap
-        };
+    let headers: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= storage.len() {
+        &mut storage[..limits.max_headers]
+    } else {
+        heap = vec![MaybeUninit::uninit(); limits.max_headers];
+        &mut heap
+    };
     let mut res = httparse::Response::new(&mut []);
     let status = httparse::ParserConfig::default()
         .parse_response_with_uninit_headers(&mut res, head_bytes, headers)
