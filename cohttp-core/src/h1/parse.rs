@@ -634,16 +634,8 @@ impl ResponseFraming {
                     Malformed::ContentLengthWithTransferEncoding,
                 ));
             }
-            let mut codings: Option<Codings> = None;
-            each_coding(te, |c| {
-                let chunked = codings.map_or(0, |k| k.chunked);
-                codings = Some(Codings {
-                    last: c,
-                    chunked: chunked + usize::from(c == Coding::Chunked),
-                });
-            })?;
             return Ok(ResponseFraming {
-                codings,
+                codings: Some(codings_in(te)?),
                 content_length: None,
             });
         }
@@ -1486,22 +1478,29 @@ enum Coding {
     Unknown,
 }
 
-/// The transfer codings of every `Transfer-Encoding` field, in order.
-fn transfer_codings(headers: &HeaderMap) -> Result<Vec<Coding>> {
-    let mut out = Vec::new();
-    let values = headers
-        .get_all(TRANSFER_ENCODING)
-        .iter()
-        .map(|v| v.as_bytes());
-    each_coding(values, |c| out.push(c))?;
-    Ok(out)
-}
-
-/// The last transfer coding of a message, and how many of its codings are `chunked`.
+/// What the rules need of a message's transfer codings: the last one, how many there
+/// are, and how many of them are `chunked`.
 #[derive(Debug, Clone, Copy)]
 struct Codings {
     last: Coding,
+    count: usize,
     chunked: usize,
+}
+
+/// The [`Codings`] of these `Transfer-Encoding` values; an error when one is malformed
+/// or there is none.
+fn codings_in<'a>(values: impl Iterator<Item = &'a [u8]>) -> Result<Codings> {
+    let mut codings = Codings {
+        last: Coding::Unknown,
+        count: 0,
+        chunked: 0,
+    };
+    each_coding(values, |c| {
+        codings.last = c;
+        codings.count += 1;
+        codings.chunked += usize::from(c == Coding::Chunked);
+    })?;
+    Ok(codings)
 }
 
 /// Calls `each` with every transfer coding of the `Transfer-Encoding` values, in order;
@@ -1549,10 +1548,6 @@ fn each_coding<'a>(
         return Err(Error::malformed(Malformed::TransferEncoding));
     }
     Ok(())
-}
-
-fn chunked_once(codings: &[Coding]) -> bool {
-    codings.iter().filter(|c| **c == Coding::Chunked).count() == 1
 }
 
 /// The one `Content-Length` value, if any: every value (and list element) must be the
@@ -1608,11 +1603,12 @@ fn request_framing(headers: &HeaderMap, version: Version) -> Result<BodyLength> 
             // §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
             return Err(Error::malformed(Malformed::TransferEncoding));
         }
-        let codings = transfer_codings(headers)?;
-        if codings.last() != Some(&Coding::Chunked) || !chunked_once(&codings) {
+        let values = headers.get_all(TRANSFER_ENCODING).iter();
+        let codings = codings_in(values.map(|v| v.as_bytes()))?;
+        if codings.last != Coding::Chunked || codings.chunked != 1 {
             return Err(Error::malformed(Malformed::TransferEncoding));
         }
-        if codings.iter().any(|c| *c != Coding::Chunked) {
+        if codings.count > 1 {
             // We decode no transfer coding but chunked (§6.1: 501).
             return Err(Error::malformed(Malformed::UnknownTransferCoding));
         }
