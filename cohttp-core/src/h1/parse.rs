@@ -761,7 +761,7 @@ struct Scan {
 }
 
 /// Counts the bytes of empty lines (CRLF) before a request line.
-fn leading_empty_lines(buf: &[u8]) -> usize {
+pub(crate) fn leading_empty_lines(buf: &[u8]) -> usize {
     let mut i = 0;
     while buf.len() >= i + 2 && buf[i] == b'\r' && buf[i + 1] == b'\n' {
         i += 2;

@@ -161,7 +161,7 @@ async fn wait<T, D: FnMut() -> Instant>(
 
 /// Whether `buf` holds nothing but complete empty lines (CRLF), or nothing.
 fn only_empty_lines(buf: &[u8]) -> bool {
-    buf.chunks(2).all(|line| line == b"\r\n")
+    h1::parse::leading_empty_lines(buf) == buf.len()
 }
 
 /// How a bounded wait ended.
