@@ -4,9 +4,7 @@
 
 mod common;
 
-use cohttp_core::client::{Connection, ConnectionConfig};
 use cohttp_core::h1::{parse_response, response_body_length, Limits};
-use cohttp_core::runtime::Endpoint;
 use cohttp_core::{Body, Error, ErrorKind, Malformed};
 use cohttp_mock::Sim;
 use common::{handler, start_server, Options, Reply, Req};
@@ -32,11 +30,7 @@ fn call_with(seed: u64, method: Method, raw: &'static [u8]) -> Result<String, Er
             Options::default(),
         )
         .await;
-        let conn = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let conn = common::persistent_app_connection(&rt);
         let res = conn.call(req(method, "/")).await?;
         res.into_body().to_string().await
     })

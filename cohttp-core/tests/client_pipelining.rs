@@ -30,11 +30,7 @@ fn pipelining_1000_requests_on_one_connection_in_few_writes() {
     let rt = sim.runtime();
     sim.block_on(async {
         start_server(&rt, "app", echo_target(), Options::default()).await;
-        let conn = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let conn = common::persistent_app_connection(&rt);
         let calls: Vec<_> = (0..1000)
             .map(|i| conn.call(get(&format!("/{i}"))))
             .collect();
@@ -86,11 +82,7 @@ fn pipelining_unknown_persistence_writes_the_second_request_after_the_first_head
         assert_eq!(unknown.persistent(), Some(true));
         b.await.unwrap().into_body().drain().await.unwrap();
         // Known persistent: the second request is behind the first at once (the check works).
-        let known = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let known = common::persistent_app_connection(&rt);
         let c = known.call(get("/c"));
         let d = known.call(get("/d"));
         c.await.unwrap().into_body().drain().await.unwrap();
@@ -160,11 +152,7 @@ fn pipelining_dropped_unread_body_does_not_block_the_next_response_and_warns() {
             }
         });
         start_server(&rt, "app", h, Options::default()).await;
-        let conn = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let conn = common::persistent_app_connection(&rt);
         let big = conn.call(get("/big"));
         let next = conn.call(get("/next"));
         drop(big.await.unwrap());
@@ -188,11 +176,7 @@ fn pipelining_a_held_body_keeps_its_bytes_while_later_bodies_come_and_go() {
     let rt = sim.runtime();
     sim.block_on(async {
         start_server(&rt, "app", echo_target(), Options::default()).await;
-        let conn = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let conn = common::persistent_app_connection(&rt);
         let held = conn.call(get("/held")).await.unwrap();
         for i in 0..3 {
             let r = conn.call(get(&format!("/{i}"))).await.unwrap();

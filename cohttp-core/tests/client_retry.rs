@@ -37,11 +37,7 @@ fn retry_server_closes_after_k_of_n_pipelined() {
             }
         });
         start_server(&rt, "app", h, Options::default()).await;
-        let conn = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let conn = common::persistent_app_connection(&rt);
         let calls: Vec<_> = (0..3).map(|i| conn.call(get(&format!("/{i}")))).collect();
         // The fourth request's body never ends: its head goes out, the fifth waits behind it.
         let stalled = Body::from_stream(
@@ -198,11 +194,7 @@ fn retry_failed_write_fails_that_request_and_retries_the_rest() {
             Options::default(),
         )
         .await;
-        let conn = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let conn = common::persistent_app_connection(&rt);
         let results = join_all((0..3).map(|i| conn.call(get(&format!("/{i}"))))).await;
         // A reset is the peer aborting before any response byte (RFC 9112 §9.3.1): the
         // written retry error, so that only an idempotent request is sent again.

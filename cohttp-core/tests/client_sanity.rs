@@ -168,11 +168,7 @@ fn sanity_two_raw_chunked_responses_from_an_expert_server() {
             }
         });
         start_server(&rt, "app", h, Options::default()).await;
-        let conn = Connection::create(
-            &rt,
-            Endpoint::Named("app".into()),
-            ConnectionConfig::new().persistent(Some(true)),
-        );
+        let conn = common::persistent_app_connection(&rt);
         let a = conn.call(req(Method::GET, "/a"));
         let b = conn.call(req(Method::GET, "/b"));
         let a = a.await.unwrap().into_body().to_string().await.unwrap();

@@ -111,6 +111,15 @@ pub struct Options {
     pub delay: Option<Duration>,
 }
 
+/// A persistent client connection to the server `start_server` runs as `"app"`.
+pub fn persistent_app_connection(rt: &Runtime) -> cohttp_core::client::Connection {
+    cohttp_core::client::Connection::create(
+        rt,
+        cohttp_core::runtime::Endpoint::Named("app".into()),
+        cohttp_core::client::ConnectionConfig::new().persistent(Some(true)),
+    )
+}
+
 /// Listens on `name` and serves every connection with `handler`.
 pub async fn start_server(rt: &Runtime, name: &str, handler: Handler, options: Options) {
     let mut listener = rt.listen(Addr::Named(name.into())).await.unwrap();
